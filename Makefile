@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# relayx: out-of-tree kernel module.
+#
+#   make                       build relayx.ko (and the sample) in place
+#                              against the running kernel, or KDIR=...
+#   make KERNEL=debug|stock    build against a test kernel into build/KERNEL
+#   make kdir KERNEL=...       print that kernel's build directory
+#   make check                 every test, in QEMU (see README.md)
+#   make demo                  the sample client and its report, in QEMU
+#   make clean
+
+KERNEL ?=
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+.PHONY: all modules kdir check demo clean
+
+ifeq ($(KERNEL),)
+all modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+all modules:
+	scripts/build-modules $(KERNEL)
+endif
+
+kdir:
+	@scripts/kernel $(or $(KERNEL),debug) kdir
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -rf build

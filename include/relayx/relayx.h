@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * relayx: per-cpu relay channels on page-list buffers.
+ *
+ * The API follows <linux/relay.h> call for call under the relayx_ prefix;
+ * include/relayx/relay_compat.h maps the upstream names onto it.
+ */
+#ifndef _RELAYX_RELAYX_H
+#define _RELAYX_RELAYX_H
+
+#include <linux/types.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/wait.h>
+#include <linux/irq_work.h>
+#include <linux/irqflags.h>
+#include <linux/string.h>
+#include <linux/cpuhotplug.h>
+#include <linux/lockdep.h>
+
+struct dentry;
+struct relayx_buf;
+
+/*
+ * Per-buffer accounting. Every byte handed to a write is either written
+ * (bytes) or counted as dropped (bytes_full, bytes_big); what was written
+ * is later consumed or overwritten.
+ */
+struct relayx_buf_stats {
+	u64 msgs;		/* messages written */
+	u64 bytes;		/* bytes written */
+	u64 full;		/* messages dropped: buffer full */
+	u64 bytes_full;		/* bytes of those */
+	u64 big;		/* messages dropped: longer than a sub-buffer */
+	u64 bytes_big;		/* bytes of those */
+	u64 overwritten;	/* sub-buffers overwritten before being read */
+};
+
+/**
+ * struct relayx_buf - one per-cpu (or the global) buffer of a channel
+ * @data: linear address of the current sub-buffer
+ * @offset: write position in the current sub-buffer; subbuf_size + 1
+ *	while subbuf_start refuses to switch
+ * @committed: bytes of the current sub-buffer that are completely written
+ * @subbufs_produced: sub-buffers finished by the writer
+ * @subbufs_consumed: sub-buffers released by the reader
+ * @bytes_consumed: bytes already read from the sub-buffer being read
+ * @chan: the channel
+ * @subbuf_addr: linear address of each sub-buffer
+ * @padding: unused tail of each finished sub-buffer
+ * @prev_padding: padding of the sub-buffer finished last
+ * @pages: the buffer's pages, in order
+ * @page_count: number of @pages
+ * @stats: accounting, updated by the writer only
+ * @read_wait: readers waiting in poll
+ * @wakeup_work: defers reader wakeups out of the writer's context
+ * @read_mutex: serializes readers of this buffer
+ * @dentry: the buffer's file, if any
+ * @kref: held by the channel and by every open file
+ * @cpu: the CPU this buffer belongs to
+ * @finalized: the channel was closed; no writer will touch it again
+ */
+struct relayx_buf {
+	void *data;
+	size_t offset;
+	size_t committed;
+	size_t subbufs_produced;
+	size_t subbufs_consumed;
+	size_t bytes_consumed;
+	struct relayx_chan *chan;
+	void **subbuf_addr;
+	size_t *padding;
+	size_t prev_padding;
+	struct page **pages;
+	unsigned int page_count;
+	struct relayx_buf_stats stats;
+	wait_queue_head_t read_wait;
+	struct irq_work wakeup_work;
+	struct mutex read_mutex;
+	struct dentry *dentry;
+	struct kref kref;
+	unsigned int cpu;
+	bool finalized;
+} ____cacheline_aligned;
+
+/**
+ * struct relayx_callbacks - client hooks; any member may be NULL
+ * @subbuf_start: called when the writer enters a new sub-buffer; return 0
+ *	to refuse (the message is dropped and the call repeats on the next
+ *	write), 1 to accept. The default refuses when the buffer is full.
+ * @buf_mapped: a buffer file was mmapped
+ * @buf_unmapped: that mapping went away
+ * @create_buf_file: create the file of a buffer; set *@is_global to make
+ *	one buffer serve every CPU. The default creates a debugfs file.
+ * @remove_buf_file: remove a file made by @create_buf_file
+ */
+struct relayx_callbacks {
+	int (*subbuf_start)(struct relayx_buf *buf, void *subbuf,
+			    void *prev_subbuf, size_t prev_padding);
+	void (*buf_mapped)(struct relayx_buf *buf, struct file *filp);
+	void (*buf_unmapped)(struct relayx_buf *buf, struct file *filp);
+	struct dentry *(*create_buf_file)(const char *filename,
+					  struct dentry *parent, umode_t mode,
+					  struct relayx_buf *buf, int *is_global);
+	int (*remove_buf_file)(struct dentry *dentry);
+};
+
+/**
+ * struct relayx_chan - a relay channel
+ * @subbuf_size: bytes per sub-buffer
+ * @n_subbufs: sub-buffers per buffer
+ * @alloc_size: bytes per buffer
+ * @cb: the callbacks in use, never NULL: @callbacks, or relayx's own
+ *	once the channel is closed
+ * @callbacks: the client's callbacks, NULL members filled with defaults
+ * @private_data: the client's, untouched by relayx
+ * @buf: the buffer of each possible CPU (all the same one in global mode)
+ * @is_global: one buffer serves all CPUs
+ * @has_base_filename: the buffers have files
+ * @parent: directory of the files
+ * @base_filename: name prefix of the files
+ * @node: entry in the CPU hotplug instance list
+ * @lock: serializes buffer creation, file setup and teardown
+ * @kref: held by the client until relayx_close() and by every buffer
+ */
+struct relayx_chan {
+	size_t subbuf_size;
+	size_t n_subbufs;
+	size_t alloc_size;
+	const struct relayx_callbacks *cb;
+	struct relayx_callbacks callbacks;
+	void *private_data;
+	struct relayx_buf * __percpu *buf;
+	bool is_global;
+	bool has_base_filename;
+	struct dentry *parent;
+	char base_filename[NAME_MAX];
+	struct hlist_node node;
+	struct mutex lock;
+	struct kref kref;
+};
+
+/* Flags answered by relayx_stats(); the values match upstream's. */
+#define RELAYX_STATS_BUF_FULL	(1 << 0)
+#define RELAYX_STATS_WRT_BIG	(1 << 1)
+
+struct relayx_chan *relayx_open_err(const char *base_filename,
+				    struct dentry *parent,
+				    size_t subbuf_size, size_t n_subbufs,
+				    const struct relayx_callbacks *cb,
+				    void *private_data);
+struct relayx_chan *relayx_open(const char *base_filename,
+				struct dentry *parent,
+				size_t subbuf_size, size_t n_subbufs,
+				const struct relayx_callbacks *cb,
+				void *private_data);
+int relayx_late_setup_files(struct relayx_chan *chan,
+			    const char *base_filename, struct dentry *parent);
+void relayx_close(struct relayx_chan *chan);
+void relayx_flush(struct relayx_chan *chan);
+void relayx_reset(struct relayx_chan *chan);
+void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
+			     size_t subbufs_consumed);
+int relayx_buf_full(struct relayx_buf *buf);
+size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length);
+size_t relayx_stats(struct relayx_chan *chan, int flags);
+int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
+		     struct relayx_buf_stats *stats);
+
+extern const struct file_operations relayx_file_operations;
+
+/*
+ * Reserve @length bytes in @buf. Runs on the buffer's CPU with preemption
+ * (and, for writers in interrupts, interrupts) disabled. Everything
+ * reserved before this call is complete by now, so it is published to
+ * readers here; the new slot is published by the next write, or by the
+ * sub-buffer switch.
+ */
+static inline void *relayx_buf_reserve(struct relayx_buf *buf, size_t length)
+{
+	size_t off = buf->offset;
+
+	if (unlikely(off + length > buf->chan->subbuf_size)) {
+		if (!relayx_switch_subbuf(buf, length))
+			return NULL;
+		off = buf->offset;
+	}
+	smp_store_release(&buf->committed, off);
+	buf->offset = off + length;
+	buf->stats.msgs++;
+	buf->stats.bytes += length;
+	return buf->data + off;
+}
+
+/**
+ * relayx_write - write a message to the current CPU's buffer
+ * @chan: the channel
+ * @data: the message
+ * @length: its length in bytes
+ *
+ * Safe in any context but NMI: disables local interrupts around the copy.
+ * A message that does not fit is dropped and counted, never truncated.
+ */
+static inline void relayx_write(struct relayx_chan *chan, const void *data,
+				size_t length)
+{
+	struct relayx_buf *buf;
+	unsigned long flags;
+	void *slot;
+
+	local_irq_save(flags);
+	buf = *this_cpu_ptr(chan->buf);
+	slot = relayx_buf_reserve(buf, length);
+	if (slot) {
+		memcpy(slot, data, length);
+		smp_store_release(&buf->committed, buf->offset);
+	}
+	local_irq_restore(flags);
+}
+
+/**
+ * __relayx_write - write a message, without disabling interrupts
+ * @chan: the channel
+ * @data: the message
+ * @length: its length in bytes
+ *
+ * Disables preemption only: the client guarantees that no interrupt on
+ * this CPU writes to the same channel.
+ */
+static inline void __relayx_write(struct relayx_chan *chan, const void *data,
+				  size_t length)
+{
+	struct relayx_buf *buf;
+	void *slot;
+
+	buf = *get_cpu_ptr(chan->buf);
+	slot = relayx_buf_reserve(buf, length);
+	if (slot) {
+		memcpy(slot, data, length);
+		smp_store_release(&buf->committed, buf->offset);
+	}
+	put_cpu_ptr(chan->buf);
+}
+
+/**
+ * relayx_reserve - reserve a slot in the current CPU's buffer
+ * @chan: the channel
+ * @length: bytes to reserve, at most the sub-buffer size
+ *
+ * Returns a contiguous writable slot of exactly @length bytes, or NULL
+ * when the message was dropped (and counted). The caller keeps preemption
+ * disabled, and interrupts too if interrupt handlers write to @chan, until
+ * it has filled the slot.
+ */
+static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
+{
+	lockdep_assert_preemption_disabled();
+	return relayx_buf_reserve(*this_cpu_ptr(chan->buf), length);
+}
+
+/**
+ * relayx_subbuf_start_reserve - reserve a header in a new sub-buffer
+ * @buf: the buffer passed to subbuf_start
+ * @length: header bytes
+ *
+ * Only meaningful from a subbuf_start callback that returns 1.
+ */
+static inline void relayx_subbuf_start_reserve(struct relayx_buf *buf,
+					       size_t length)
+{
+	buf->offset += length;
+}
+
+#endif /* _RELAYX_RELAYX_H */

@@ -1,0 +1,729 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * relayx protocol: channels, the sub-buffer switch, consumption and
+ * accounting. The storage lives in relay_buf.c, the files in
+ * relay_debugfs.c, CPU hotplug in relay_hotcpu.c.
+ *
+ * A buffer has exactly one writer at a time: the CPU it belongs to, with
+ * preemption or interrupts disabled (global buffers: whatever lock the
+ * client uses). The writer owns data, offset, prev_padding and stats; it
+ * publishes finished sub-buffers through subbufs_produced and the
+ * complete part of the current one through committed. Readers own
+ * subbufs_consumed and bytes_consumed, under read_mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "relayx_internal.h"
+
+static void relayx_chan_release(struct kref *kref)
+{
+	struct relayx_chan *chan = container_of(kref, struct relayx_chan, kref);
+
+	free_percpu(chan->buf);
+	kfree(chan);
+}
+
+static void relayx_wakeup_readers(struct irq_work *work)
+{
+	struct relayx_buf *buf = container_of(work, struct relayx_buf,
+					      wakeup_work);
+
+	wake_up_interruptible(&buf->read_wait);
+}
+
+/* Put @buf back in the state of a freshly opened buffer. */
+static void relayx_buf_reset(struct relayx_buf *buf)
+{
+	struct relayx_chan *chan = buf->chan;
+
+	buf->subbufs_produced = 0;
+	buf->subbufs_consumed = 0;
+	buf->bytes_consumed = 0;
+	buf->prev_padding = 0;
+	buf->committed = 0;
+	buf->offset = 0;
+	memset(&buf->stats, 0, sizeof(buf->stats));
+	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
+	buf->data = buf->subbuf_addr[0];
+	if (!chan->cb->subbuf_start(buf, buf->data, NULL, 0))
+		buf->offset = chan->subbuf_size + 1;
+}
+
+void relayx_buf_get(struct relayx_buf *buf)
+{
+	kref_get(&buf->kref);
+}
+
+static void relayx_buf_release(struct kref *kref)
+{
+	struct relayx_buf *buf = container_of(kref, struct relayx_buf, kref);
+	struct relayx_chan *chan = buf->chan;
+
+	irq_work_sync(&buf->wakeup_work);
+	relayx_buf_free(buf);
+	kref_put(&chan->kref, relayx_chan_release);
+}
+
+void relayx_buf_put(struct relayx_buf *buf)
+{
+	kref_put(&buf->kref, relayx_buf_release);
+}
+
+/* The buffer every CPU shares in global mode, once it exists. */
+static struct relayx_buf *relayx_global_buf(struct relayx_chan *chan)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (*per_cpu_ptr(chan->buf, cpu))
+			return *per_cpu_ptr(chan->buf, cpu);
+	return NULL;
+}
+
+/**
+ * relayx_buf_create - give @cpu its buffer (and file) in @chan
+ * @chan: the channel
+ * @cpu: the CPU
+ *
+ * Called with chan->lock held, before any writer can run on @cpu.
+ *
+ * Return: the buffer, or NULL when it could not be made.
+ */
+struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
+{
+	struct relayx_buf *buf;
+
+	lockdep_assert_held(&chan->lock);
+	buf = *per_cpu_ptr(chan->buf, cpu);
+	if (buf)
+		return buf;
+	if (chan->is_global) {
+		buf = relayx_global_buf(chan);
+		*per_cpu_ptr(chan->buf, cpu) = buf;
+		return buf;
+	}
+
+	buf = relayx_buf_alloc(chan, cpu);
+	if (!buf)
+		return NULL;
+	init_waitqueue_head(&buf->read_wait);
+	init_irq_work(&buf->wakeup_work, relayx_wakeup_readers);
+	mutex_init(&buf->read_mutex);
+	kref_init(&buf->kref);
+	kref_get(&chan->kref);
+
+	if (chan->has_base_filename && relayx_buf_create_file(buf)) {
+		relayx_buf_put(buf);
+		return NULL;
+	}
+	relayx_buf_reset(buf);
+	*per_cpu_ptr(chan->buf, cpu) = buf;
+	return buf;
+}
+
+static int relayx_check_name(const char *base_filename)
+{
+	/* Leave room for the CPU number appended to the name. */
+	if (strnlen(base_filename, NAME_MAX) >= NAME_MAX - 10) {
+		pr_warn_ratelimited("base filename too long\n");
+		return -ENAMETOOLONG;
+	}
+	if (!*base_filename || strchr(base_filename, '/')) {
+		pr_warn_ratelimited("bad base filename '%s'\n", base_filename);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Reasons are logged once per failed call, at the point where the cause is
+ * known; the caller only sees the errno.
+ */
+static int relayx_check_args(const char *base_filename, size_t subbuf_size,
+			     size_t n_subbufs, size_t *alloc_size)
+{
+	unsigned long pages, avail;
+
+	if (!subbuf_size || !n_subbufs) {
+		pr_warn_ratelimited("open: zero sub-buffer size or count\n");
+		return -EINVAL;
+	}
+	if (check_mul_overflow(subbuf_size, n_subbufs, alloc_size) ||
+	    *alloc_size > (size_t)UINT_MAX << PAGE_SHIFT) {
+		pr_warn_ratelimited("open: %zu sub-buffers of %zu bytes overflow\n",
+				    n_subbufs, subbuf_size);
+		return -EOVERFLOW;
+	}
+	/* Refuse here rather than let the OOM killer pay for a typo. */
+	pages = (PAGE_ALIGN(*alloc_size) >> PAGE_SHIFT) * num_online_cpus();
+	avail = si_mem_available();
+	if (pages > avail / 2) {
+		pr_warn_ratelimited("open: %lu pages wanted, %lu available\n",
+				    pages, avail);
+		return -ENOMEM;
+	}
+	return base_filename ? relayx_check_name(base_filename) : 0;
+}
+
+static void relayx_set_callbacks(struct relayx_chan *chan,
+				 const struct relayx_callbacks *cb)
+{
+	const struct relayx_callbacks *def = &relayx_default_callbacks;
+
+	if (cb)
+		chan->callbacks = *cb;
+	if (!chan->callbacks.subbuf_start)
+		chan->callbacks.subbuf_start = def->subbuf_start;
+	if (!chan->callbacks.buf_mapped)
+		chan->callbacks.buf_mapped = def->buf_mapped;
+	if (!chan->callbacks.buf_unmapped)
+		chan->callbacks.buf_unmapped = def->buf_unmapped;
+	if (!chan->callbacks.create_buf_file)
+		chan->callbacks.create_buf_file = def->create_buf_file;
+	if (!chan->callbacks.remove_buf_file)
+		chan->callbacks.remove_buf_file = def->remove_buf_file;
+	chan->cb = &chan->callbacks;
+}
+
+/**
+ * relayx_open_err - create a channel, reporting why it could not be
+ * @base_filename: prefix of the per-cpu file names, NULL for a
+ *	buffer-only channel (see relayx_late_setup_files())
+ * @parent: directory of the files, NULL for the debugfs root
+ * @subbuf_size: bytes per sub-buffer
+ * @n_subbufs: sub-buffers per buffer
+ * @cb: client callbacks, may be NULL
+ * @private_data: stored in the channel for the client
+ *
+ * Return: the channel, or an ERR_PTR: -EINVAL for zero sizes or a bad
+ * name, -EOVERFLOW when the buffer size overflows, -ENAMETOOLONG, -ENOMEM
+ * when the buffers do not fit in available memory or cannot be allocated.
+ */
+struct relayx_chan *relayx_open_err(const char *base_filename,
+				    struct dentry *parent,
+				    size_t subbuf_size, size_t n_subbufs,
+				    const struct relayx_callbacks *cb,
+				    void *private_data)
+{
+	struct relayx_chan *chan;
+	size_t alloc_size;
+	int err;
+
+	err = relayx_check_args(base_filename, subbuf_size, n_subbufs,
+				&alloc_size);
+	if (err)
+		return ERR_PTR(err);
+
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+	if (!chan)
+		return ERR_PTR(-ENOMEM);
+	chan->buf = alloc_percpu(struct relayx_buf *);
+	if (!chan->buf) {
+		kfree(chan);
+		return ERR_PTR(-ENOMEM);
+	}
+	chan->subbuf_size = subbuf_size;
+	chan->n_subbufs = n_subbufs;
+	chan->alloc_size = alloc_size;
+	chan->private_data = private_data;
+	chan->parent = parent;
+	if (base_filename) {
+		chan->has_base_filename = true;
+		strscpy(chan->base_filename, base_filename, NAME_MAX);
+	}
+	relayx_set_callbacks(chan, cb);
+	mutex_init(&chan->lock);
+	kref_init(&chan->kref);
+
+	err = relayx_hotcpu_add(chan);
+	if (err) {
+		pr_warn_ratelimited("open: cannot set up the buffers: %d\n", err);
+		relayx_close(chan);
+		return ERR_PTR(err);
+	}
+	return chan;
+}
+EXPORT_SYMBOL_GPL(relayx_open_err);
+
+/**
+ * relayx_open - create a channel
+ * @base_filename: prefix of the per-cpu file names, NULL for a
+ *	buffer-only channel (see relayx_late_setup_files())
+ * @parent: directory of the files, NULL for the debugfs root
+ * @subbuf_size: bytes per sub-buffer
+ * @n_subbufs: sub-buffers per buffer
+ * @cb: client callbacks, may be NULL
+ * @private_data: stored in the channel for the client
+ *
+ * Creates a buffer for every online CPU, and one for each CPU that comes
+ * online later. Like upstream's relay_open(), failure is reported as
+ * NULL; relayx_open_err() gives the reason.
+ *
+ * Return: the channel, or NULL.
+ */
+struct relayx_chan *relayx_open(const char *base_filename,
+				struct dentry *parent,
+				size_t subbuf_size, size_t n_subbufs,
+				const struct relayx_callbacks *cb,
+				void *private_data)
+{
+	struct relayx_chan *chan;
+
+	chan = relayx_open_err(base_filename, parent, subbuf_size, n_subbufs,
+			       cb, private_data);
+	return IS_ERR(chan) ? NULL : chan;
+}
+EXPORT_SYMBOL_GPL(relayx_open);
+
+/**
+ * relayx_late_setup_files - give a buffer-only channel its files
+ * @chan: a channel opened with a NULL base filename
+ * @base_filename: prefix of the per-cpu file names
+ * @parent: directory of the files, NULL for the debugfs root
+ *
+ * Return: 0, -EINVAL for bad arguments, -EEXIST when @chan has files
+ * already, or the error of the file creation (nothing is left behind).
+ */
+int relayx_late_setup_files(struct relayx_chan *chan,
+			    const char *base_filename, struct dentry *parent)
+{
+	struct relayx_buf *buf;
+	unsigned int cpu, undo;
+	int err;
+
+	if (!chan || !base_filename)
+		return -EINVAL;
+	err = relayx_check_name(base_filename);
+	if (err)
+		return err;
+
+	cpus_read_lock();
+	mutex_lock(&chan->lock);
+	if (chan->has_base_filename) {
+		err = -EEXIST;
+		goto out;
+	}
+	strscpy(chan->base_filename, base_filename, NAME_MAX);
+	chan->parent = parent;
+	/* Every CPU that has a buffer, online or not, gets its file. */
+	for_each_possible_cpu(cpu) {
+		buf = *per_cpu_ptr(chan->buf, cpu);
+		if (!buf || buf->dentry)
+			continue;
+		err = relayx_buf_create_file(buf);
+		if (err)
+			break;
+	}
+	if (err) {
+		for_each_possible_cpu(undo) {
+			buf = *per_cpu_ptr(chan->buf, undo);
+			if (buf && buf->dentry)
+				relayx_buf_remove_file(buf);
+		}
+		goto out;
+	}
+	chan->has_base_filename = true;
+out:
+	mutex_unlock(&chan->lock);
+	cpus_read_unlock();
+	return err;
+}
+EXPORT_SYMBOL_GPL(relayx_late_setup_files);
+
+/*
+ * Finish the current sub-buffer: its unused tail becomes its padding, and
+ * it is published to readers. committed is reset before the sub-buffer
+ * count moves, so a reader that sees the new count never pairs the next
+ * sub-buffer with the old committed length.
+ */
+static void relayx_finish_subbuf(struct relayx_buf *buf)
+{
+	size_t old = buf->subbufs_produced % buf->chan->n_subbufs;
+
+	buf->prev_padding = buf->chan->subbuf_size - buf->offset;
+	buf->padding[old] = buf->prev_padding;
+	WRITE_ONCE(buf->committed, 0);
+	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
+	if (wq_has_sleeper(&buf->read_wait))
+		irq_work_queue(&buf->wakeup_work);
+}
+
+/**
+ * relayx_switch_subbuf - move the writer of @buf to its next sub-buffer
+ * @buf: the buffer
+ * @length: size of the message that did not fit, 0 for a flush
+ *
+ * The slow path of every write; clients do not call it. Runs in the
+ * writer's context. A message that is dropped is counted here.
+ *
+ * Return: @length when the message can now be written at buf->offset, 0
+ * when it was dropped.
+ */
+size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
+{
+	struct relayx_chan *chan = buf->chan;
+	size_t next;
+	void *next_data;
+
+	if (unlikely(length > chan->subbuf_size))
+		goto toobig;
+
+	/* offset is past the end while subbuf_start keeps refusing. */
+	if (buf->offset <= chan->subbuf_size)
+		relayx_finish_subbuf(buf);
+
+	next = buf->subbufs_produced % chan->n_subbufs;
+	next_data = buf->subbuf_addr[next];
+	if (!chan->cb->subbuf_start(buf, next_data, buf->data,
+				    buf->prev_padding)) {
+		buf->offset = chan->subbuf_size + 1;
+		if (length) {
+			buf->stats.full++;
+			buf->stats.bytes_full += length;
+		}
+		return 0;
+	}
+	/* Accepting a sub-buffer that was never read overwrites it. */
+	if (buf->subbufs_produced - READ_ONCE(buf->subbufs_consumed) >=
+	    chan->n_subbufs)
+		buf->stats.overwritten++;
+	buf->padding[next] = 0;
+	buf->data = next_data;
+	buf->offset = 0;
+	/* subbuf_start may have reserved a header. */
+	if (unlikely(buf->offset + length > chan->subbuf_size))
+		goto toobig;
+	return length;
+
+toobig:
+	buf->stats.big++;
+	buf->stats.bytes_big += length;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(relayx_switch_subbuf);
+
+/**
+ * relayx_buf_full - tell whether every sub-buffer of @buf is unread
+ * @buf: the buffer
+ *
+ * Return: 1 when the writer has no free sub-buffer to move to, else 0.
+ */
+int relayx_buf_full(struct relayx_buf *buf)
+{
+	size_t ready = READ_ONCE(buf->subbufs_produced) -
+		       READ_ONCE(buf->subbufs_consumed);
+
+	return ready >= buf->chan->n_subbufs;
+}
+EXPORT_SYMBOL_GPL(relayx_buf_full);
+
+static void relayx_buf_flush(struct relayx_buf *buf)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (buf->offset <= buf->chan->subbuf_size)
+		relayx_switch_subbuf(buf, 0);
+	local_irq_restore(flags);
+}
+
+static long relayx_buf_flush_on_cpu(void *buf)
+{
+	relayx_buf_flush(buf);
+	return 0;
+}
+
+/**
+ * relayx_flush - finish the current sub-buffer of every buffer
+ * @chan: the channel
+ *
+ * Makes everything written so far readable as complete sub-buffers. Safe
+ * while other CPUs write: each online CPU's buffer is switched on that
+ * CPU, where it cannot interleave with a writer; the buffers of offline
+ * CPUs have no writer. May sleep.
+ */
+void relayx_flush(struct relayx_chan *chan)
+{
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
+	if (!chan)
+		return;
+	might_sleep();
+	cpus_read_lock();
+	mutex_lock(&chan->lock);
+	if (chan->is_global) {
+		buf = relayx_global_buf(chan);
+		if (buf)
+			relayx_buf_flush(buf);
+		goto out;
+	}
+	for_each_possible_cpu(cpu) {
+		buf = *per_cpu_ptr(chan->buf, cpu);
+		if (!buf)
+			continue;
+		if (cpu_online(cpu))
+			work_on_cpu(cpu, relayx_buf_flush_on_cpu, buf);
+		else
+			relayx_buf_flush(buf);
+	}
+out:
+	mutex_unlock(&chan->lock);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_GPL(relayx_flush);
+
+/* Call @fn once for every buffer of @chan (once in global mode). */
+static void relayx_for_each_buf(struct relayx_chan *chan,
+				void (*fn)(struct relayx_buf *buf))
+{
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
+	if (chan->is_global) {
+		buf = relayx_global_buf(chan);
+		if (buf)
+			fn(buf);
+		return;
+	}
+	for_each_possible_cpu(cpu) {
+		buf = *per_cpu_ptr(chan->buf, cpu);
+		if (buf)
+			fn(buf);
+	}
+}
+
+/**
+ * relayx_reset - empty every buffer of a channel
+ * @chan: the channel, which nobody writes or reads meanwhile
+ *
+ * Returns the buffers to their state right after relayx_open(), counters
+ * included, without reallocating anything.
+ */
+void relayx_reset(struct relayx_chan *chan)
+{
+	if (!chan)
+		return;
+	mutex_lock(&chan->lock);
+	relayx_for_each_buf(chan, relayx_buf_reset);
+	mutex_unlock(&chan->lock);
+}
+EXPORT_SYMBOL_GPL(relayx_reset);
+
+static void relayx_buf_close(struct relayx_buf *buf)
+{
+	WRITE_ONCE(buf->finalized, true);
+	if (buf->dentry)
+		relayx_buf_remove_file(buf);
+	wake_up_interruptible(&buf->read_wait);
+	relayx_buf_put(buf);
+}
+
+/**
+ * relayx_close - detach the client from a channel
+ * @chan: the channel; nothing writes to it any more
+ *
+ * Removes the files; buffers still open or mapped by user space stay
+ * readable and are freed with their last user.
+ */
+void relayx_close(struct relayx_chan *chan)
+{
+	unsigned int cpu;
+
+	if (!chan)
+		return;
+	relayx_hotcpu_remove(chan);
+	mutex_lock(&chan->lock);
+	relayx_for_each_buf(chan, relayx_buf_close);
+	for_each_possible_cpu(cpu)
+		*per_cpu_ptr(chan->buf, cpu) = NULL;
+	mutex_unlock(&chan->lock);
+	kref_put(&chan->kref, relayx_chan_release);
+}
+EXPORT_SYMBOL_GPL(relayx_close);
+
+/**
+ * relayx_subbufs_consumed - release sub-buffers read through mmap
+ * @chan: the channel
+ * @cpu: whose buffer
+ * @subbufs_consumed: how many sub-buffers were read
+ *
+ * A count larger than what is unread, or a CPU without a buffer, is
+ * clamped or ignored. May sleep.
+ */
+void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
+			     size_t subbufs_consumed)
+{
+	struct relayx_buf *buf;
+	size_t unread;
+
+	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
+		return;
+	buf = *per_cpu_ptr(chan->buf, cpu);
+	if (!buf)
+		return;
+	mutex_lock(&buf->read_mutex);
+	unread = smp_load_acquire(&buf->subbufs_produced) -
+		 buf->subbufs_consumed;
+	if (subbufs_consumed > unread)
+		subbufs_consumed = unread;
+	if (subbufs_consumed)
+		buf->bytes_consumed = 0;
+	smp_store_release(&buf->subbufs_consumed,
+			  buf->subbufs_consumed + subbufs_consumed);
+	mutex_unlock(&buf->read_mutex);
+}
+EXPORT_SYMBOL_GPL(relayx_subbufs_consumed);
+
+/**
+ * relayx_read_avail - where the next unread bytes of @buf are
+ * @buf: the buffer, read_mutex held
+ * @addr: set to the linear address of those bytes
+ *
+ * Skips consumed padding and, in overwrite mode, sub-buffers the writer
+ * has lapped.
+ *
+ * Return: how many bytes can be read at *@addr, 0 when none.
+ */
+size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
+{
+	struct relayx_chan *chan = buf->chan;
+	size_t n = chan->n_subbufs;
+	size_t produced, idx, limit;
+
+	lockdep_assert_held(&buf->read_mutex);
+	for (;;) {
+		produced = smp_load_acquire(&buf->subbufs_produced);
+		if (produced - buf->subbufs_consumed >= n &&
+		    READ_ONCE(buf->offset) <= chan->subbuf_size) {
+			/* The writer is inside the oldest one: skip it. */
+			WRITE_ONCE(buf->subbufs_consumed, produced - n + 1);
+			buf->bytes_consumed = 0;
+		}
+		idx = buf->subbufs_consumed % n;
+		if (buf->subbufs_consumed == produced)
+			limit = smp_load_acquire(&buf->committed);
+		else
+			limit = chan->subbuf_size - buf->padding[idx];
+		if (limit > buf->bytes_consumed)
+			break;
+		if (buf->subbufs_consumed == produced)
+			return 0;
+		/* Finished with this one (or it was all padding). */
+		buf->bytes_consumed = 0;
+		smp_store_release(&buf->subbufs_consumed,
+				  buf->subbufs_consumed + 1);
+	}
+	*addr = buf->subbuf_addr[idx] + buf->bytes_consumed;
+	return limit - buf->bytes_consumed;
+}
+
+/**
+ * relayx_read_consume - account @bytes read at the position given by
+ *	relayx_read_avail()
+ * @buf: the buffer, read_mutex held
+ * @bytes: how many
+ */
+void relayx_read_consume(struct relayx_buf *buf, size_t bytes)
+{
+	lockdep_assert_held(&buf->read_mutex);
+	buf->bytes_consumed += bytes;
+}
+
+/**
+ * relayx_buf_done - tell whether a closed buffer has nothing left to read
+ * @buf: the buffer, read_mutex held
+ *
+ * Return: true when the channel is closed and every byte was read.
+ */
+bool relayx_buf_done(struct relayx_buf *buf)
+{
+	void *addr;
+
+	return READ_ONCE(buf->finalized) && !relayx_read_avail(buf, &addr);
+}
+
+/**
+ * relayx_stats - count the messages a channel dropped
+ * @chan: the channel
+ * @flags: RELAYX_STATS_BUF_FULL and/or RELAYX_STATS_WRT_BIG
+ *
+ * Return: the number of messages dropped, over all buffers, for the
+ * reasons in @flags.
+ */
+size_t relayx_stats(struct relayx_chan *chan, int flags)
+{
+	struct relayx_buf_stats st;
+	unsigned int cpu;
+	size_t count = 0;
+
+	if (!chan)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		if (relayx_buf_stats(chan, cpu, &st))
+			continue;
+		if (flags & RELAYX_STATS_BUF_FULL)
+			count += st.full;
+		if (flags & RELAYX_STATS_WRT_BIG)
+			count += st.big;
+		if (chan->is_global)
+			break;
+	}
+	return count;
+}
+EXPORT_SYMBOL_GPL(relayx_stats);
+
+/**
+ * relayx_buf_stats - copy the accounting of one buffer
+ * @chan: the channel
+ * @cpu: whose buffer
+ * @stats: where to copy it
+ *
+ * The counters are read without stopping the writer, so they may be a
+ * few messages apart from each other while it runs.
+ *
+ * Return: 0, or -ENOENT when @cpu has no buffer.
+ */
+int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
+		     struct relayx_buf_stats *stats)
+{
+	struct relayx_buf *buf;
+
+	if (!chan || cpu >= nr_cpu_ids)
+		return -ENOENT;
+	buf = *per_cpu_ptr(chan->buf, cpu);
+	if (!buf)
+		return -ENOENT;
+	stats->msgs = READ_ONCE(buf->stats.msgs);
+	stats->bytes = READ_ONCE(buf->stats.bytes);
+	stats->full = READ_ONCE(buf->stats.full);
+	stats->bytes_full = READ_ONCE(buf->stats.bytes_full);
+	stats->big = READ_ONCE(buf->stats.big);
+	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
+	stats->overwritten = READ_ONCE(buf->stats.overwritten);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(relayx_buf_stats);
+
+static int __init relayx_init(void)
+{
+	return relayx_hotcpu_init();
+}
+
+static void __exit relayx_exit(void)
+{
+	relayx_hotcpu_exit();
+}
+
+module_init(relayx_init);
+module_exit(relayx_exit);
+MODULE_DESCRIPTION("relayx: per-cpu relay channels on page-list buffers");
+MODULE_LICENSE("GPL");

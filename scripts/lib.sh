@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the relayx scripts; sourced, never run.
+
+RELAYX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RELAYX_CACHE=${RELAYX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/relayx}
+mkdir -p "$RELAYX_CACHE"
+
+die() {
+	echo "relayx: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "relayx: $*" >&2
+}
+
+# Version of an installed Debian package, empty when absent.
+pkg_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+		awk '$3 == "installed" { print $4 }'
+}
+
+# ABI name (e.g. 6.1.0-56-amd64) the linux-headers-amd64 metapackage
+# currently points at.
+stock_abi() {
+	dpkg-query -W -f='${Depends}\n' linux-headers-amd64 2>/dev/null |
+		sed -n 's/.*linux-headers-\([0-9][^ ,]*-amd64\).*/\1/p'
+}
