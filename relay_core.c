@@ -351,6 +351,7 @@ static void relayx_finish_subbuf(struct relayx_buf *buf)
 	buf->prev_padding = buf->chan->subbuf_size - buf->offset;
 	buf->padding[old] = buf->prev_padding;
 	WRITE_ONCE(buf->committed, 0);
+	/* Pairs with the acquire in relayx_read_avail(). */
 	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
 	if (wq_has_sleeper(&buf->read_wait))
 		irq_work_queue(&buf->wakeup_work);
@@ -382,6 +383,8 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 
 	next = buf->subbufs_produced % chan->n_subbufs;
 	next_data = buf->subbuf_addr[next];
+	/* The callback may reserve a header from offset 0 on. */
+	buf->offset = 0;
 	if (!chan->cb->subbuf_start(buf, next_data, buf->data,
 				    buf->prev_padding)) {
 		buf->offset = chan->subbuf_size + 1;
@@ -397,8 +400,6 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 		buf->stats.overwritten++;
 	buf->padding[next] = 0;
 	buf->data = next_data;
-	buf->offset = 0;
-	/* subbuf_start may have reserved a header. */
 	if (unlikely(buf->offset + length > chan->subbuf_size))
 		goto toobig;
 	return length;
@@ -482,8 +483,8 @@ out:
 EXPORT_SYMBOL_GPL(relayx_flush);
 
 /* Call @fn once for every buffer of @chan (once in global mode). */
-static void relayx_for_each_buf(struct relayx_chan *chan,
-				void (*fn)(struct relayx_buf *buf))
+static void relayx_apply_bufs(struct relayx_chan *chan,
+			      void (*fn)(struct relayx_buf *buf))
 {
 	struct relayx_buf *buf;
 	unsigned int cpu;
@@ -513,7 +514,7 @@ void relayx_reset(struct relayx_chan *chan)
 	if (!chan)
 		return;
 	mutex_lock(&chan->lock);
-	relayx_for_each_buf(chan, relayx_buf_reset);
+	relayx_apply_bufs(chan, relayx_buf_reset);
 	mutex_unlock(&chan->lock);
 }
 EXPORT_SYMBOL_GPL(relayx_reset);
@@ -542,9 +543,12 @@ void relayx_close(struct relayx_chan *chan)
 		return;
 	relayx_hotcpu_remove(chan);
 	mutex_lock(&chan->lock);
-	relayx_for_each_buf(chan, relayx_buf_close);
-	for_each_possible_cpu(cpu)
-		*per_cpu_ptr(chan->buf, cpu) = NULL;
+	relayx_apply_bufs(chan, relayx_buf_close);
+	for_each_possible_cpu(cpu) {
+		struct relayx_buf **slot = per_cpu_ptr(chan->buf, cpu);
+
+		*slot = NULL;
+	}
 	mutex_unlock(&chan->lock);
 	kref_put(&chan->kref, relayx_chan_release);
 }
@@ -571,12 +575,14 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 	if (!buf)
 		return;
 	mutex_lock(&buf->read_mutex);
+	/* Pairs with the release in relayx_finish_subbuf(). */
 	unread = smp_load_acquire(&buf->subbufs_produced) -
 		 buf->subbufs_consumed;
 	if (subbufs_consumed > unread)
 		subbufs_consumed = unread;
 	if (subbufs_consumed)
 		buf->bytes_consumed = 0;
+	/* The reader is done with those bytes before the writer reuses them. */
 	smp_store_release(&buf->subbufs_consumed,
 			  buf->subbufs_consumed + subbufs_consumed);
 	mutex_unlock(&buf->read_mutex);
@@ -601,6 +607,7 @@ size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
 
 	lockdep_assert_held(&buf->read_mutex);
 	for (;;) {
+		/* Pairs with the release in relayx_finish_subbuf(). */
 		produced = smp_load_acquire(&buf->subbufs_produced);
 		if (produced - buf->subbufs_consumed >= n &&
 		    READ_ONCE(buf->offset) <= chan->subbuf_size) {
@@ -610,6 +617,7 @@ size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
 		}
 		idx = buf->subbufs_consumed % n;
 		if (buf->subbufs_consumed == produced)
+			/* Pairs with the release in relayx_buf_reserve(). */
 			limit = smp_load_acquire(&buf->committed);
 		else
 			limit = chan->subbuf_size - buf->padding[idx];
@@ -619,6 +627,7 @@ size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
 			return 0;
 		/* Finished with this one (or it was all padding). */
 		buf->bytes_consumed = 0;
+		/* Reads of this sub-buffer are complete before it is reused. */
 		smp_store_release(&buf->subbufs_consumed,
 				  buf->subbufs_consumed + 1);
 	}

@@ -33,8 +33,13 @@ static struct dentry *relayx_default_create_buf_file(const char *filename,
 						     struct relayx_buf *buf,
 						     int *is_global)
 {
-	return debugfs_create_file(filename, mode, parent, buf,
-				   &relayx_file_operations);
+	/*
+	 * No debugfs proxy: it would fail reads with -EIO once the file is
+	 * removed, while relayx keeps a closed channel's buffers readable
+	 * (each open file holds a buffer reference, and the module).
+	 */
+	return debugfs_create_file_unsafe(filename, mode, parent, buf,
+					  &relayx_file_operations);
 }
 
 static int relayx_default_remove_buf_file(struct dentry *dentry)
@@ -141,6 +146,7 @@ static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(filp, &buf->read_wait, wait);
+	/* Pairs with the release in relayx_finish_subbuf(). */
 	if (smp_load_acquire(&buf->subbufs_produced) !=
 	    READ_ONCE(buf->subbufs_consumed))
 		mask |= EPOLLIN | EPOLLRDNORM;

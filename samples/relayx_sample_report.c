@@ -54,7 +54,7 @@ static int drain(const char *dir, int cpu)
 		if (have < sizeof(rec))
 			continue;
 		have = 0;
-		if (rec.magic != RELAYX_SAMPLE_MAGIC || rec.cpu != (unsigned)cpu ||
+		if (rec.magic != RELAYX_SAMPLE_MAGIC || rec.cpu != (unsigned int)cpu ||
 		    (long long)rec.seq < r->next_seq) {
 			r->bad++;
 			continue;

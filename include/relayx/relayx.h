@@ -8,6 +8,7 @@
 #ifndef _RELAYX_RELAYX_H
 #define _RELAYX_RELAYX_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -79,7 +80,7 @@ struct relayx_buf {
 	struct relayx_buf_stats stats;
 	wait_queue_head_t read_wait;
 	struct irq_work wakeup_work;
-	struct mutex read_mutex;
+	struct mutex read_mutex;	/* reader state: consumed counts */
 	struct dentry *dentry;
 	struct kref kref;
 	unsigned int cpu;
@@ -139,13 +140,13 @@ struct relayx_chan {
 	struct dentry *parent;
 	char base_filename[NAME_MAX];
 	struct hlist_node node;
-	struct mutex lock;
+	struct mutex lock;		/* buffers and files of the channel */
 	struct kref kref;
 };
 
 /* Flags answered by relayx_stats(); the values match upstream's. */
-#define RELAYX_STATS_BUF_FULL	(1 << 0)
-#define RELAYX_STATS_WRT_BIG	(1 << 1)
+#define RELAYX_STATS_BUF_FULL	BIT(0)
+#define RELAYX_STATS_WRT_BIG	BIT(1)
 
 struct relayx_chan *relayx_open_err(const char *base_filename,
 				    struct dentry *parent,
@@ -188,6 +189,7 @@ static inline void *relayx_buf_reserve(struct relayx_buf *buf, size_t length)
 			return NULL;
 		off = buf->offset;
 	}
+	/* Pairs with the acquire in relayx_read_avail(). */
 	smp_store_release(&buf->committed, off);
 	buf->offset = off + length;
 	buf->stats.msgs++;
@@ -216,6 +218,7 @@ static inline void relayx_write(struct relayx_chan *chan, const void *data,
 	slot = relayx_buf_reserve(buf, length);
 	if (slot) {
 		memcpy(slot, data, length);
+		/* The copy is visible before readers are told about it. */
 		smp_store_release(&buf->committed, buf->offset);
 	}
 	local_irq_restore(flags);
@@ -240,6 +243,7 @@ static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 	slot = relayx_buf_reserve(buf, length);
 	if (slot) {
 		memcpy(slot, data, length);
+		/* The copy is visible before readers are told about it. */
 		smp_store_release(&buf->committed, buf->offset);
 	}
 	put_cpu_ptr(chan->buf);

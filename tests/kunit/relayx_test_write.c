@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The write path on one CPU's buffer: layout, padding, switching, modes,
+ * drops and their accounting. Each case stays on one CPU (migration
+ * disabled, so that failed expectations may still sleep) for its writes
+ * to land in one buffer.
+ */
+#include <linux/highmem.h>
+#include <linux/random.h>
+
+#include "relayx_test.h"
+
+/* Small, not a page multiple: sub-buffers share pages. */
+#define SB	100
+#define NSB	4
+
+static int always_switch(struct relayx_buf *buf, void *subbuf,
+			 void *prev_subbuf, size_t prev_padding)
+{
+	return 1;
+}
+
+static int header_start(struct relayx_buf *buf, void *subbuf,
+			void *prev_subbuf, size_t prev_padding)
+{
+	if (relayx_buf_full(buf))
+		return 0;
+	memset(subbuf, 0xab, 8);
+	relayx_subbuf_start_reserve(buf, 8);
+	return 1;
+}
+
+static const struct relayx_callbacks overwrite_cb = {
+	.subbuf_start = always_switch,
+};
+
+static const struct relayx_callbacks header_cb = {
+	.subbuf_start = header_start,
+};
+
+static struct relayx_chan *open_chan(struct kunit *test, size_t size,
+				     size_t n, const struct relayx_callbacks *cb)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, size, n, cb, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	return chan;
+}
+
+static void write_n(struct relayx_chan *chan, size_t len, int times)
+{
+	static const char pattern[4096] = { [0 ... 4095] = 0x5a };
+
+	while (times--)
+		__relayx_write(chan, pattern, len);
+}
+
+static void relayx_write_padding(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	u8 *page;
+
+	migrate_disable();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, 30, 3);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)90);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
+	write_n(chan, 30, 1);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)10);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)30);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[1]);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 4ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes, 120ULL);
+	migrate_enable();
+
+	/*
+	 * Sub-buffer k starts k * subbuf_size bytes into the page list: the
+	 * fourth message is at byte 100, after 10 untouched padding bytes.
+	 */
+	page = kmap_local_page(buf->pages[0]);
+	KUNIT_EXPECT_EQ(test, page[89], (u8)0x5a);
+	KUNIT_EXPECT_EQ(test, page[90], (u8)0);
+	KUNIT_EXPECT_EQ(test, page[99], (u8)0);
+	KUNIT_EXPECT_EQ(test, page[100], (u8)0x5a);
+	KUNIT_EXPECT_EQ(test, page[130], (u8)0);
+	kunmap_local(page);
+	relayx_close(chan);
+}
+
+static void relayx_write_exact_fill(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+
+	migrate_disable();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, 60, 1);
+	write_n(chan, 40, 1);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
+	write_n(chan, 1, 1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	migrate_enable();
+	relayx_close(chan);
+}
+
+static void relayx_write_too_big(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+
+	migrate_disable();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, SB + 1, 1);
+	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)SB + 1);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
+	write_n(chan, SB, 1);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 1ULL);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_WRT_BIG), (size_t)1);
+	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL), (size_t)0);
+	relayx_close(chan);
+}
+
+static void relayx_write_no_overwrite(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, SB, NSB);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB);
+	write_n(chan, 10, 2);
+	KUNIT_EXPECT_EQ(test, buf->stats.full, 2ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes_full, 20ULL);
+	KUNIT_EXPECT_EQ(test, relayx_buf_full(buf), 1);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB);
+	migrate_enable();
+
+	/* The reader frees one sub-buffer: the writer resumes in it. */
+	relayx_subbufs_consumed(chan, cpu, 1);
+
+	migrate_disable();
+	KUNIT_ASSERT_PTR_EQ(test, relayx_test_this_buf(chan), buf);
+	write_n(chan, 10, 1);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[0]);
+	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 0ULL);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL), (size_t)2);
+	relayx_close(chan);
+}
+
+static void relayx_write_overwrite(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, &overwrite_cb);
+	struct relayx_buf *buf;
+
+	migrate_disable();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, SB, NSB + 2);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 2);
+	KUNIT_EXPECT_EQ(test, buf->stats.full, 0ULL);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB + 1);
+	/* Entering sub-buffers #4 and #5 overwrote unread #0 and #1. */
+	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 2ULL);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[1]);
+	migrate_enable();
+	relayx_close(chan);
+}
+
+static void relayx_write_header(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, &header_cb);
+	struct relayx_buf *buf;
+	u8 *sub;
+
+	migrate_disable();
+	buf = relayx_test_this_buf(chan);
+	/* The first sub-buffer got its header at open. */
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
+	write_n(chan, 92, 2);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	sub = buf->subbuf_addr[1];
+	KUNIT_EXPECT_EQ(test, sub[0], (u8)0xab);
+	KUNIT_EXPECT_EQ(test, sub[8], (u8)0x5a);
+	/* 93 bytes fit a sub-buffer but not beside the header. */
+	write_n(chan, 93, 1);
+	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)2);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
+	migrate_enable();
+	relayx_close(chan);
+}
+
+/* A reservation is one contiguous range even across a page boundary. */
+static void relayx_reserve_contiguous(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, 3000, 4, NULL);
+	struct relayx_buf *buf;
+	u8 *first, *slot, *page;
+
+	preempt_disable();
+	buf = relayx_test_this_buf(chan);
+	first = relayx_reserve(chan, 2900);
+	slot = relayx_reserve(chan, 3000);
+	if (slot) {
+		memset(slot, 0x11, 3000);
+		slot[4096 - 3000] = 0x22;
+	}
+	preempt_enable();
+
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	KUNIT_EXPECT_PTR_EQ(test, slot, (u8 *)buf->subbuf_addr[1]);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)100);
+
+	/* Byte 4096 of the buffer is the first byte of its second page. */
+	page = kmap_local_page(buf->pages[1]);
+	KUNIT_EXPECT_EQ(test, page[0], (u8)0x22);
+	KUNIT_EXPECT_EQ(test, page[1], (u8)0x11);
+	kunmap_local(page);
+	relayx_close(chan);
+}
+
+static void relayx_write_flush_reset(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, 10, 1);
+	migrate_enable();
+
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)SB - 10);
+	/* Every other online CPU's buffer was switched too, empty. */
+	for_each_online_cpu(cpu) {
+		struct relayx_buf *other = *per_cpu_ptr(chan->buf, cpu);
+
+		KUNIT_EXPECT_EQ(test, other->subbufs_produced, (size_t)1);
+	}
+
+	relayx_reset(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 0ULL);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[0]);
+	relayx_close(chan);
+}
+
+static void relayx_consumed_clamped(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	buf = relayx_test_this_buf(chan);
+	write_n(chan, SB, 3);
+	migrate_enable();
+	relayx_subbufs_consumed(chan, cpu, 1000);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed, buf->subbufs_produced);
+	relayx_subbufs_consumed(chan, nr_cpu_ids, 1);
+	relayx_subbufs_consumed(chan, UINT_MAX, 1);
+	relayx_close(chan);
+}
+
+/* Every byte handed to a write is written or counted as dropped. */
+static void relayx_write_accounting(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf_stats st;
+	u64 handed = 0;
+	unsigned int cpu;
+	int i;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	for (i = 0; i < 200; i++) {
+		size_t len = get_random_u32_below(SB + 20) + 1;
+
+		write_n(chan, len, 1);
+		handed += len;
+	}
+	migrate_enable();
+	KUNIT_ASSERT_EQ(test, relayx_buf_stats(chan, cpu, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.bytes + st.bytes_full + st.bytes_big, handed);
+	KUNIT_EXPECT_EQ(test, st.msgs + st.full + st.big, 200ULL);
+	KUNIT_EXPECT_GT(test, st.full, 0ULL);
+	KUNIT_EXPECT_GT(test, st.big, 0ULL);
+	relayx_close(chan);
+}
+
+static struct kunit_case relayx_write_cases[] = {
+	KUNIT_CASE(relayx_write_padding),
+	KUNIT_CASE(relayx_write_exact_fill),
+	KUNIT_CASE(relayx_write_too_big),
+	KUNIT_CASE(relayx_write_no_overwrite),
+	KUNIT_CASE(relayx_write_overwrite),
+	KUNIT_CASE(relayx_write_header),
+	KUNIT_CASE(relayx_reserve_contiguous),
+	KUNIT_CASE(relayx_write_flush_reset),
+	KUNIT_CASE(relayx_consumed_clamped),
+	KUNIT_CASE(relayx_write_accounting),
+	{}
+};
+
+struct kunit_suite relayx_write_suite = {
+	.name = "relayx_write",
+	.test_cases = relayx_write_cases,
+};
