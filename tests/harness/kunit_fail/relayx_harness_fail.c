@@ -26,6 +26,7 @@ static struct kunit_suite relayx_harness_suite = {
 	.name = "relayx_harness_fail",
 	.test_cases = relayx_harness_cases,
 };
+
 kunit_test_suite(relayx_harness_suite);
 
 MODULE_DESCRIPTION("relayx harness self-test: a deliberately failing suite");
