@@ -55,6 +55,8 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->data = buf->subbuf_addr[0];
 	if (!chan->cb->subbuf_start(buf, buf->data, NULL, 0))
 		buf->offset = chan->subbuf_size + 1;
+	else
+		buf->committed = buf->offset;
 }
 
 void relayx_buf_get(struct relayx_buf *buf)
@@ -400,6 +402,8 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 		buf->stats.overwritten++;
 	buf->padding[next] = 0;
 	buf->data = next_data;
+	/* The callback wrote its header already: readers may have it. */
+	smp_store_release(&buf->committed, buf->offset);
 	if (unlikely(buf->offset + length > chan->subbuf_size))
 		goto toobig;
 	return length;
