@@ -10,6 +10,7 @@ extern struct kunit_suite relayx_open_suite;
 extern struct kunit_suite relayx_write_suite;
 extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
+extern struct kunit_suite relayx_global_suite;
 
 /* The buffer of the CPU the test runs on; call with migration off. */
 static inline struct relayx_buf *relayx_test_this_buf(struct relayx_chan *chan)

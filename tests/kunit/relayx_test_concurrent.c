@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writers on every CPU at once, from a pinned kthread and from a pinned
- * hard-irq hrtimer interleaving with it. Every record carries its CPU,
+ * hard-irq hrtimer interleaving with it, while the test flushes the
+ * channel from its own CPU. Every record carries its CPU,
  * its source and a sequence number; afterwards each buffer is walked
  * sub-buffer by sub-buffer and every record must be there, in order, or
  * be counted as dropped.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
@@ -16,6 +18,7 @@
 #define THREAD_RECORDS	3000
 #define IRQ_RECORDS	300
 #define IRQ_PERIOD_NS	(50 * NSEC_PER_USEC)
+#define FLUSHES		20
 
 enum { SRC_THREAD, SRC_IRQ, NR_SRC };
 
@@ -120,6 +123,7 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 	struct cpu_writer *w;
 	unsigned int cpu;
 	u64 dropped = 0;
+	int i;
 
 	chan = relayx_open(NULL, NULL, subbuf_size, n, NULL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, chan);
@@ -144,6 +148,11 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 		kthread_bind(w[cpu].task, cpu);
 		wake_up_process(w[cpu].task);
 	}
+	/* Flushing switches other CPUs' buffers under their writers. */
+	for (i = 0; i < FLUSHES; i++) {
+		relayx_flush(chan);
+		usleep_range(500, 1000);
+	}
 	for_each_online_cpu(cpu)
 		if (w[cpu].task)
 			kthread_stop(w[cpu].task);
@@ -165,8 +174,8 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 
 static void relayx_concurrent_no_loss(struct kunit *test)
 {
-	/* 16 pages per CPU hold all 3300 records of 16 bytes. */
-	run_writers(test, 4096, 16, false);
+	/* 3300 records of 16 bytes need 13 pages; flushes may use 21 more. */
+	run_writers(test, 4096, 40, false);
 }
 
 static void relayx_concurrent_drops_counted(struct kunit *test)
