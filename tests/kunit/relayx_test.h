@@ -12,9 +12,14 @@ extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
 extern struct kunit_suite relayx_global_suite;
 
-/* The buffer of the CPU the test runs on; call with migration off. */
-static inline struct relayx_buf *relayx_test_this_buf(struct relayx_chan *chan)
+/*
+ * Keep the test on its current CPU and return that CPU's buffer. Only
+ * migration is disabled, so that a failed expectation may still sleep;
+ * undo with migrate_enable().
+ */
+static inline struct relayx_buf *relayx_test_pin(struct relayx_chan *chan)
 {
+	migrate_disable();
 	return *per_cpu_ptr(chan->buf, raw_smp_processor_id());
 }
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The write path on one CPU's buffer: layout, padding, switching, modes,
- * drops and their accounting. Each case stays on one CPU (migration
- * disabled, so that failed expectations may still sleep) for its writes
- * to land in one buffer.
+ * drops and their accounting. Each case pins itself to one CPU
+ * (relayx_test_pin()) for its writes to land in one buffer.
  */
 #include <linux/highmem.h>
 #include <linux/random.h>
@@ -61,8 +60,7 @@ static void relayx_write_padding(struct kunit *test)
 	struct relayx_buf *buf;
 	u8 *page;
 
-	migrate_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
 	write_n(chan, 30, 3);
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)90);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
@@ -94,8 +92,7 @@ static void relayx_write_exact_fill(struct kunit *test)
 	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
 	struct relayx_buf *buf;
 
-	migrate_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
 	write_n(chan, 60, 1);
 	write_n(chan, 40, 1);
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
@@ -112,8 +109,7 @@ static void relayx_write_too_big(struct kunit *test)
 	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
 	struct relayx_buf *buf;
 
-	migrate_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
 	write_n(chan, SB + 1, 1);
 	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
 	KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)SB + 1);
@@ -133,9 +129,8 @@ static void relayx_write_no_overwrite(struct kunit *test)
 	struct relayx_buf *buf;
 	unsigned int cpu;
 
-	migrate_disable();
-	cpu = raw_smp_processor_id();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
+	cpu = buf->cpu;
 	write_n(chan, SB, NSB);
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB);
 	write_n(chan, 10, 2);
@@ -148,8 +143,7 @@ static void relayx_write_no_overwrite(struct kunit *test)
 	/* The reader frees one sub-buffer: the writer resumes in it. */
 	relayx_subbufs_consumed(chan, cpu, 1);
 
-	migrate_disable();
-	KUNIT_ASSERT_PTR_EQ(test, relayx_test_this_buf(chan), buf);
+	KUNIT_EXPECT_PTR_EQ(test, relayx_test_pin(chan), buf);
 	write_n(chan, 10, 1);
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[0]);
@@ -164,8 +158,7 @@ static void relayx_write_overwrite(struct kunit *test)
 	struct relayx_chan *chan = open_chan(test, SB, NSB, &overwrite_cb);
 	struct relayx_buf *buf;
 
-	migrate_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
 	write_n(chan, SB, NSB + 2);
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 2);
 	KUNIT_EXPECT_EQ(test, buf->stats.full, 0ULL);
@@ -183,8 +176,7 @@ static void relayx_write_header(struct kunit *test)
 	struct relayx_buf *buf;
 	u8 *sub;
 
-	migrate_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
 	/* The first sub-buffer got its header at open. */
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
 	write_n(chan, 92, 2);
@@ -210,7 +202,7 @@ static void relayx_reserve_contiguous(struct kunit *test)
 	u8 *first, *slot, *page;
 
 	preempt_disable();
-	buf = relayx_test_this_buf(chan);
+	buf = *this_cpu_ptr(chan->buf);
 	first = relayx_reserve(chan, 2900);
 	slot = relayx_reserve(chan, 3000);
 	if (slot) {
@@ -238,9 +230,8 @@ static void relayx_write_flush_reset(struct kunit *test)
 	struct relayx_buf *buf;
 	unsigned int cpu;
 
-	migrate_disable();
-	cpu = raw_smp_processor_id();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
+	cpu = buf->cpu;
 	write_n(chan, 10, 1);
 	migrate_enable();
 
@@ -268,9 +259,8 @@ static void relayx_consumed_clamped(struct kunit *test)
 	struct relayx_buf *buf;
 	unsigned int cpu;
 
-	migrate_disable();
-	cpu = raw_smp_processor_id();
-	buf = relayx_test_this_buf(chan);
+	buf = relayx_test_pin(chan);
+	cpu = buf->cpu;
 	write_n(chan, SB, 3);
 	migrate_enable();
 	relayx_subbufs_consumed(chan, cpu, 1000);
@@ -289,8 +279,7 @@ static void relayx_write_accounting(struct kunit *test)
 	unsigned int cpu;
 	int i;
 
-	migrate_disable();
-	cpu = raw_smp_processor_id();
+	cpu = relayx_test_pin(chan)->cpu;
 	for (i = 0; i < 200; i++) {
 		size_t len = get_random_u32_below(SB + 20) + 1;
 
