@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * relayx storage: a buffer is a list of pages allocated one by one on its
- * CPU's NUMA node. Each sub-buffer gets a linear kernel mapping of just the
- * pages it covers, so that a write or a reservation inside a sub-buffer is
- * always one contiguous range, while no mapping ever spans the whole
- * buffer. Sub-buffer k covers bytes [k * subbuf_size, (k + 1) * subbuf_size)
- * of the page list, whatever subbuf_size is; when it is not a page
- * multiple, neighbouring sub-buffers share a page and both map it.
+ * relayx storage: a buffer is a list of order-0 pages on its CPU's NUMA
+ * node. Sub-buffer k covers bytes [k * subbuf_size, (k + 1) * subbuf_size)
+ * of the page list, whatever subbuf_size is, and every sub-buffer has one
+ * linear kernel address range, so that a write or a reservation is always
+ * a single contiguous copy:
+ *
+ * - when its pages are physically contiguous, the direct map is that
+ *   range. Page-multiple sub-buffers are allocated as one high-order block
+ *   each (split into order-0 pages) to get there, and a sub-buffer inside
+ *   one page always is;
+ * - otherwise (no high-order block to be had, or a sub-buffer straddling
+ *   two unrelated pages) the sub-buffer gets a vmap() of its own pages.
+ *
+ * No mapping ever spans the whole buffer.
  */
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -16,13 +24,33 @@
 
 #include "relayx_internal.h"
 
+static bool contiguous = true;
+module_param(contiguous, bool, 0444);
+MODULE_PARM_DESC(contiguous,
+		 "back page-multiple sub-buffers with contiguous pages (default: on)");
+
 static void relayx_buf_unmap(struct relayx_buf *buf, size_t n_subbufs)
 {
 	size_t i;
+	void *addr;
 
-	for (i = 0; i < n_subbufs; i++)
-		if (buf->subbuf_addr[i])
-			vunmap((void *)PAGE_ALIGN_DOWN((unsigned long)buf->subbuf_addr[i]));
+	for (i = 0; i < n_subbufs; i++) {
+		addr = buf->subbuf_addr[i];
+		if (addr && is_vmalloc_addr(addr))
+			vunmap((void *)PAGE_ALIGN_DOWN((unsigned long)addr));
+	}
+}
+
+static bool relayx_pages_contiguous(struct page **pages, size_t count)
+{
+	size_t i;
+
+	if (PageHighMem(pages[0]))
+		return false;
+	for (i = 1; i < count; i++)
+		if (page_to_pfn(pages[i]) != page_to_pfn(pages[0]) + i)
+			return false;
+	return true;
 }
 
 static int relayx_buf_map(struct relayx_buf *buf)
@@ -33,16 +61,46 @@ static int relayx_buf_map(struct relayx_buf *buf)
 	for (i = 0; i < buf->chan->n_subbufs; i++) {
 		size_t start = i * size;
 		size_t first = start >> PAGE_SHIFT;
-		size_t last = (start + size - 1) >> PAGE_SHIFT;
+		size_t count = ((start + size - 1) >> PAGE_SHIFT) - first + 1;
 		void *base;
 
-		base = vmap(&buf->pages[first], last - first + 1, VM_MAP,
-			    PAGE_KERNEL);
+		if (relayx_pages_contiguous(&buf->pages[first], count))
+			base = page_address(buf->pages[first]);
+		else
+			base = vmap(&buf->pages[first], count, VM_MAP,
+				    PAGE_KERNEL);
 		if (!base)
 			return -ENOMEM;
 		buf->subbuf_addr[i] = base + offset_in_page(start);
 	}
 	return 0;
+}
+
+/*
+ * Try to give @count pages from @first on one physically contiguous run.
+ * The block is split so that every page is freed alike; its unused tail
+ * goes back at once. Failure is fine: the pages come one by one instead.
+ */
+static void relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
+				 size_t count, int node)
+{
+	unsigned int order = get_order(count << PAGE_SHIFT);
+	struct page *block;
+	size_t i;
+
+	if (order >= MAX_ORDER)
+		return;
+	block = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+				 __GFP_NORETRY, order);
+	if (!block)
+		return;
+	split_page(block, order);
+	for (i = 0; i < (1UL << order); i++) {
+		if (i < count)
+			buf->pages[first + i] = block + i;
+		else
+			__free_page(block + i);
+	}
 }
 
 static void relayx_buf_free_pages(struct relayx_buf *buf)
@@ -85,7 +143,17 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 	if (!buf->pages || !buf->subbuf_addr || !buf->padding)
 		goto fail;
 
+	if (contiguous && PAGE_ALIGNED(chan->subbuf_size) &&
+	    chan->subbuf_size > PAGE_SIZE) {
+		size_t per = chan->subbuf_size >> PAGE_SHIFT;
+		size_t k;
+
+		for (k = 0; k < chan->n_subbufs; k++)
+			relayx_buf_alloc_run(buf, k * per, per, node);
+	}
 	for (i = 0; i < buf->page_count; i++) {
+		if (buf->pages[i])
+			continue;
 		buf->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
 						 __GFP_NOWARN, 0);
 		if (!buf->pages[i])

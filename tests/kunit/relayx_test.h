@@ -7,6 +7,7 @@
 #include <relayx/relayx.h>
 
 extern struct kunit_suite relayx_open_suite;
+extern struct kunit_suite relayx_storage_suite;
 extern struct kunit_suite relayx_write_suite;
 extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
