@@ -27,7 +27,7 @@
 static bool contiguous = true;
 module_param(contiguous, bool, 0444);
 MODULE_PARM_DESC(contiguous,
-		 "back page-multiple sub-buffers with contiguous pages (default: on)");
+		 "direct-map sub-buffers on contiguous pages; 0: vmap every sub-buffer that spans pages (default: 1)");
 
 static void relayx_buf_unmap(struct relayx_buf *buf, size_t n_subbufs)
 {
@@ -64,7 +64,8 @@ static int relayx_buf_map(struct relayx_buf *buf)
 		size_t count = ((start + size - 1) >> PAGE_SHIFT) - first + 1;
 		void *base;
 
-		if (relayx_pages_contiguous(&buf->pages[first], count))
+		if ((count == 1 || contiguous) &&
+		    relayx_pages_contiguous(&buf->pages[first], count))
 			base = page_address(buf->pages[first]);
 		else
 			base = vmap(&buf->pages[first], count, VM_MAP,
