@@ -64,7 +64,8 @@ static void relayx_storage_page_multiple(struct kunit *test)
 	check_layout(test, buf);
 	relayx_close(chan);
 	if (vmapped)
-		kunit_skip(test, "%zu of 4 sub-buffers fell back to vmap (no order-2 block, or relayx.contiguous=0); layout checked",
+		kunit_skip(test,
+			   "%zu of 4 sub-buffers on vmap: no order-2 block, or relayx.contiguous=0 (layout checked)",
 			   vmapped);
 }
 
