@@ -28,7 +28,9 @@ struct relayx_buf;
 /*
  * Per-buffer accounting. Every byte handed to a write is either written
  * (bytes) or counted as dropped (bytes_full, bytes_big); what was written
- * is later consumed or overwritten.
+ * is later consumed or overwritten. The writer keeps the first seven
+ * counters in buf->stats; relayx_buf_stats() adds the sub-buffer counts,
+ * which live in buf->subbufs_produced and buf->subbufs_consumed.
  */
 struct relayx_buf_stats {
 	u64 msgs;		/* messages written */
@@ -38,6 +40,8 @@ struct relayx_buf_stats {
 	u64 big;		/* messages dropped: longer than a sub-buffer */
 	u64 bytes_big;		/* bytes of those */
 	u64 overwritten;	/* sub-buffers overwritten before being read */
+	u64 produced;		/* sub-buffers finished (relayx_buf_stats() only) */
+	u64 consumed;		/* sub-buffers released (relayx_buf_stats() only) */
 };
 
 /**

@@ -36,8 +36,12 @@ static const struct rchan_callbacks oracle_cb = {
 	.remove_buf_file = oracle_remove_buf_file,
 };
 
+/*
+ * @writes messages of random lengths in [1, @max_len], or all of length
+ * @max_len when @fixed.
+ */
 static void compare_with_upstream(struct kunit *test, size_t size, size_t n,
-				  u32 max_len, int writes)
+				  u32 max_len, int writes, bool fixed)
 {
 	struct relayx_chan *x;
 	struct relayx_buf *xb;
@@ -60,7 +64,7 @@ static void compare_with_upstream(struct kunit *test, size_t size, size_t n,
 	migrate_disable();
 	cpu = raw_smp_processor_id();
 	for (i = 0; i < writes; i++) {
-		len = get_random_u32_below(max_len) + 1;
+		len = fixed ? max_len : get_random_u32_below(max_len) + 1;
 		memset(msg, i, len);
 		relay_write(u, msg, len);
 		relayx_write(x, msg, len);
@@ -85,24 +89,51 @@ static void compare_with_upstream(struct kunit *test, size_t size, size_t n,
 
 static void relayx_oracle_page_multiple(struct kunit *test)
 {
-	compare_with_upstream(test, 4096, 4, 700, 40);
+	compare_with_upstream(test, 4096, 4, 700, 40, false);
 }
 
 static void relayx_oracle_odd_size(struct kunit *test)
 {
-	compare_with_upstream(test, 1000, 6, 300, 60);
+	compare_with_upstream(test, 1000, 6, 300, 60, false);
 }
 
 /* Writes long after the buffer filled: both refuse the same way. */
 static void relayx_oracle_full(struct kunit *test)
 {
-	compare_with_upstream(test, 512, 3, 200, 400);
+	compare_with_upstream(test, 512, 3, 200, 400, false);
+}
+
+/*
+ * Every message length around the sub-buffer and page boundaries, for
+ * sub-buffers smaller than, equal to, between and above page sizes.
+ */
+static void relayx_oracle_boundaries(struct kunit *test)
+{
+	static const size_t sizes[] = { 100, 3000, PAGE_SIZE, 5000,
+					2 * PAGE_SIZE };
+	size_t i, size;
+	u32 len;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size = sizes[i];
+		for (len = 1; len <= 3; len++)
+			compare_with_upstream(test, size, 3, len, 50, true);
+		for (len = size - 2; len <= size + 1; len++)
+			compare_with_upstream(test, size, 3, len, 5, true);
+		for (len = size / 2 - 1; len <= size / 2 + 1; len++)
+			compare_with_upstream(test, size, 3, len, 8, true);
+		if (size <= PAGE_SIZE)
+			continue;
+		for (len = PAGE_SIZE - 1; len <= PAGE_SIZE + 1; len++)
+			compare_with_upstream(test, size, 3, len, 6, true);
+	}
 }
 
 static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_page_multiple),
 	KUNIT_CASE(relayx_oracle_odd_size),
 	KUNIT_CASE(relayx_oracle_full),
+	KUNIT_CASE(relayx_oracle_boundaries),
 	{}
 };
 

@@ -290,6 +290,8 @@ static void relayx_write_accounting(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, relayx_buf_stats(chan, cpu, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.bytes + st.bytes_full + st.bytes_big, handed);
 	KUNIT_EXPECT_EQ(test, st.msgs + st.full + st.big, 200ULL);
+	KUNIT_EXPECT_EQ(test, st.produced, (u64)NSB);
+	KUNIT_EXPECT_EQ(test, st.consumed, 0ULL);
 	KUNIT_EXPECT_GT(test, st.full, 0ULL);
 	KUNIT_EXPECT_GT(test, st.big, 0ULL);
 	relayx_close(chan);
