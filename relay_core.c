@@ -722,6 +722,7 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 	stats->big = READ_ONCE(buf->stats.big);
 	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
 	stats->overwritten = READ_ONCE(buf->stats.overwritten);
+	/* Pairs with the release in relayx_finish_subbuf(). */
 	stats->produced = smp_load_acquire(&buf->subbufs_produced);
 	stats->consumed = READ_ONCE(buf->subbufs_consumed);
 	return 0;
