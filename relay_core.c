@@ -297,6 +297,7 @@ EXPORT_SYMBOL_GPL(relayx_open);
 int relayx_late_setup_files(struct relayx_chan *chan,
 			    const char *base_filename, struct dentry *parent)
 {
+	struct dentry *old_parent;
 	struct relayx_buf *buf;
 	unsigned int cpu, undo;
 	int err;
@@ -313,6 +314,7 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		err = -EEXIST;
 		goto out;
 	}
+	old_parent = chan->parent;
 	strscpy(chan->base_filename, base_filename, NAME_MAX);
 	chan->parent = parent;
 	/* Every CPU that has a buffer, online or not, gets its file. */
@@ -330,6 +332,7 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 			if (buf && buf->dentry)
 				relayx_buf_remove_file(buf);
 		}
+		chan->parent = old_parent;
 		goto out;
 	}
 	chan->has_base_filename = true;

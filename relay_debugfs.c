@@ -7,7 +7,7 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "relayx_internal.h"
 
@@ -111,33 +111,57 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
 
 /*
  * A consuming read of the byte stream, padding left out. Bytes that
- * reach user space are consumed; a fault consumes nothing of the chunk it
- * hit. Never blocks: poll() says when there is something to read.
+ * reach the destination are consumed; a fault stops the read there, and
+ * fails it with -EFAULT when nothing was copied. Never blocks: poll() says
+ * when there is something to read.
  */
-static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
-				size_t count, loff_t *ppos)
+static ssize_t relayx_buf_read(struct relayx_buf *buf, struct iov_iter *to)
 {
-	struct relayx_buf *buf = filp->private_data;
-	size_t done = 0, avail;
+	size_t done = 0, avail, copied;
+	bool faulted = false;
 	void *from;
 
 	if (mutex_lock_interruptible(&buf->read_mutex))
 		return -ERESTARTSYS;
-	while (done < count) {
+	while (iov_iter_count(to)) {
 		avail = relayx_read_avail(buf, &from);
 		if (!avail)
 			break;
-		avail = min(avail, count - done);
-		if (copy_to_user(ubuf + done, from, avail)) {
-			if (!done)
-				done = -EFAULT;
+		avail = min(avail, iov_iter_count(to));
+		copied = copy_to_iter(from, avail, to);
+		relayx_read_consume(buf, copied);
+		done += copied;
+		if (copied < avail) {
+			faulted = true;
 			break;
 		}
-		relayx_read_consume(buf, avail);
-		done += avail;
 	}
 	mutex_unlock(&buf->read_mutex);
-	return done;
+	return done || !faulted ? done : -EFAULT;
+}
+
+/* read_iter serves kernel_read() and splice. */
+static ssize_t relayx_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return relayx_buf_read(iocb->ki_filp->private_data, to);
+}
+
+/*
+ * .read is kept beside .read_iter for clients that create the files with
+ * debugfs_create_file(), as upstream clients do: the debugfs proxy passes
+ * on .read only.
+ */
+static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct iov_iter iter;
+	struct iovec iov;
+	int ret;
+
+	ret = import_single_range(READ, ubuf, count, &iov, &iter);
+	if (ret)
+		return ret;
+	return relayx_buf_read(filp->private_data, &iter);
 }
 
 static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
@@ -165,6 +189,7 @@ const struct file_operations relayx_file_operations = {
 	.open = relayx_file_open,
 	.release = relayx_file_release,
 	.read = relayx_file_read,
+	.read_iter = relayx_file_read_iter,
 	.poll = relayx_file_poll,
 	.llseek = no_llseek,
 };

@@ -12,6 +12,7 @@ extern struct kunit_suite relayx_write_suite;
 extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
 extern struct kunit_suite relayx_global_suite;
+extern struct kunit_suite relayx_late_suite;
 
 /*
  * Keep the test on its current CPU and return that CPU's buffer. Only

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffer-only channels and relayx_late_setup_files(): data written before
+ * the files exist shows up in them, including the data of a CPU that went
+ * offline meanwhile.
+ */
+#include <linux/cpu.h>
+#include <linux/fs.h>
+#include <linux/workqueue.h>
+
+#include "relayx_test.h"
+
+#define LATE_NAME	"relayx_kunit_late"
+
+static long write_cpu_number(void *chan)
+{
+	u32 cpu = smp_processor_id();
+
+	relayx_write(chan, &cpu, sizeof(cpu));
+	return 0;
+}
+
+/* Read what user space would see in the file of @cpu. */
+static ssize_t read_cpu_file(unsigned int cpu, void *to, size_t len)
+{
+	char path[64];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s%u", LATE_NAME, cpu);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, to, len, &pos);
+	filp_close(f, NULL);
+	return n;
+}
+
+static void relayx_late_offline_cpu_keeps_data(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	unsigned int cpu, victim;
+	u32 got;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs to take one down");
+	victim = cpumask_last(cpu_online_mask);
+	chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, write_cpu_number, chan);
+	cpus_read_unlock();
+
+	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL), 0);
+	/* The offline CPU has its file, with what it wrote. */
+	KUNIT_EXPECT_EQ(test, read_cpu_file(victim, &got, sizeof(got)),
+			(ssize_t)sizeof(got));
+	KUNIT_EXPECT_EQ(test, got, victim);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+
+	for_each_online_cpu(cpu) {
+		got = U32_MAX;
+		KUNIT_EXPECT_EQ_MSG(test, read_cpu_file(cpu, &got, sizeof(got)),
+				    cpu == victim ? 0 : (ssize_t)sizeof(got),
+				    "cpu %u", cpu);
+		if (cpu != victim)
+			KUNIT_EXPECT_EQ(test, got, cpu);
+	}
+	relayx_close(chan);
+}
+
+static void relayx_late_bad_calls(struct kunit *test)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(NULL, LATE_NAME, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, "a/b", NULL), -EINVAL);
+	/* A failed call leaves the channel without files... */
+	KUNIT_EXPECT_FALSE(test, chan->has_base_filename);
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL), 0);
+	/* ...and a second setup is refused. */
+	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL),
+			-EEXIST);
+	relayx_close(chan);
+}
+
+static struct kunit_case relayx_late_cases[] = {
+	KUNIT_CASE(relayx_late_bad_calls),
+	KUNIT_CASE(relayx_late_offline_cpu_keeps_data),
+	{}
+};
+
+struct kunit_suite relayx_late_suite = {
+	.name = "relayx_late_setup",
+	.test_cases = relayx_late_cases,
+};
