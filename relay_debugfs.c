@@ -140,16 +140,10 @@ static ssize_t relayx_buf_read(struct relayx_buf *buf, struct iov_iter *to)
 	return done || !faulted ? done : -EFAULT;
 }
 
-/* read_iter serves kernel_read() and splice. */
-static ssize_t relayx_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	return relayx_buf_read(iocb->ki_filp->private_data, to);
-}
-
 /*
- * .read is kept beside .read_iter for clients that create the files with
- * debugfs_create_file(), as upstream clients do: the debugfs proxy passes
- * on .read only.
+ * .read, not .read_iter: clients create the files with debugfs_create_file()
+ * as upstream clients do, and the debugfs proxy passes on .read only (and
+ * kernel_read() refuses a file that has both).
  */
 static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 				size_t count, loff_t *ppos)
@@ -189,7 +183,6 @@ const struct file_operations relayx_file_operations = {
 	.open = relayx_file_open,
 	.release = relayx_file_release,
 	.read = relayx_file_read,
-	.read_iter = relayx_file_read_iter,
 	.poll = relayx_file_poll,
 	.llseek = no_llseek,
 };

