@@ -433,62 +433,6 @@ int relayx_buf_full(struct relayx_buf *buf)
 }
 EXPORT_SYMBOL_GPL(relayx_buf_full);
 
-static void relayx_buf_flush(struct relayx_buf *buf)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	if (buf->offset <= buf->chan->subbuf_size)
-		relayx_switch_subbuf(buf, 0);
-	local_irq_restore(flags);
-}
-
-static long relayx_buf_flush_on_cpu(void *buf)
-{
-	relayx_buf_flush(buf);
-	return 0;
-}
-
-/**
- * relayx_flush - finish the current sub-buffer of every buffer
- * @chan: the channel
- *
- * Makes everything written so far readable as complete sub-buffers. Safe
- * while other CPUs write: each online CPU's buffer is switched on that
- * CPU, where it cannot interleave with a writer; the buffers of offline
- * CPUs have no writer. May sleep.
- */
-void relayx_flush(struct relayx_chan *chan)
-{
-	struct relayx_buf *buf;
-	unsigned int cpu;
-
-	if (!chan)
-		return;
-	might_sleep();
-	cpus_read_lock();
-	mutex_lock(&chan->lock);
-	if (chan->is_global) {
-		buf = relayx_global_buf(chan);
-		if (buf)
-			relayx_buf_flush(buf);
-		goto out;
-	}
-	for_each_possible_cpu(cpu) {
-		buf = *per_cpu_ptr(chan->buf, cpu);
-		if (!buf)
-			continue;
-		if (cpu_online(cpu))
-			work_on_cpu(cpu, relayx_buf_flush_on_cpu, buf);
-		else
-			relayx_buf_flush(buf);
-	}
-out:
-	mutex_unlock(&chan->lock);
-	cpus_read_unlock();
-}
-EXPORT_SYMBOL_GPL(relayx_flush);
-
 /* Call @fn once for every buffer of @chan (once in global mode). */
 static void relayx_apply_bufs(struct relayx_chan *chan,
 			      void (*fn)(struct relayx_buf *buf))
@@ -508,6 +452,58 @@ static void relayx_apply_bufs(struct relayx_chan *chan,
 			fn(buf);
 	}
 }
+
+static void relayx_buf_flush(struct relayx_buf *buf)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (buf->offset <= buf->chan->subbuf_size)
+		relayx_switch_subbuf(buf, 0);
+	local_irq_restore(flags);
+}
+
+static long relayx_buf_flush_on_cpu(void *buf)
+{
+	relayx_buf_flush(buf);
+	return 0;
+}
+
+/*
+ * Switch @buf where no writer can interleave: on its CPU when that CPU is
+ * online; an offline CPU's buffer has no writer, and a global buffer's
+ * writers are serialized by the client.
+ */
+static void relayx_buf_flush_safely(struct relayx_buf *buf)
+{
+	if (!buf->chan->is_global && cpu_online(buf->cpu))
+		work_on_cpu(buf->cpu, relayx_buf_flush_on_cpu, buf);
+	else
+		relayx_buf_flush(buf);
+}
+
+/**
+ * relayx_flush - finish the current sub-buffer of every buffer
+ * @chan: the channel
+ *
+ * Makes everything written so far readable as complete sub-buffers. Safe
+ * while other CPUs write: each online CPU's buffer is switched on that
+ * CPU, where it cannot interleave with a writer; the buffers of offline
+ * CPUs have no writer. May sleep.
+ */
+void relayx_flush(struct relayx_chan *chan)
+{
+	if (!chan)
+		return;
+	might_sleep();
+	/* Hotplug held off: a CPU found offline stays without writers. */
+	cpus_read_lock();
+	mutex_lock(&chan->lock);
+	relayx_apply_bufs(chan, relayx_buf_flush_safely);
+	mutex_unlock(&chan->lock);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_GPL(relayx_flush);
 
 /**
  * relayx_reset - empty every buffer of a channel

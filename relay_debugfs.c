@@ -7,7 +7,7 @@
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
-#include <linux/uio.h>
+#include <linux/uaccess.h>
 
 #include "relayx_internal.h"
 
@@ -111,51 +111,35 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
 
 /*
  * A consuming read of the byte stream, padding left out. Bytes that
- * reach the destination are consumed; a fault stops the read there, and
- * fails it with -EFAULT when nothing was copied. Never blocks: poll() says
- * when there is something to read.
- */
-static ssize_t relayx_buf_read(struct relayx_buf *buf, struct iov_iter *to)
-{
-	size_t done = 0, avail, copied;
-	bool faulted = false;
-	void *from;
-
-	if (mutex_lock_interruptible(&buf->read_mutex))
-		return -ERESTARTSYS;
-	while (iov_iter_count(to)) {
-		avail = relayx_read_avail(buf, &from);
-		if (!avail)
-			break;
-		avail = min(avail, iov_iter_count(to));
-		copied = copy_to_iter(from, avail, to);
-		relayx_read_consume(buf, copied);
-		done += copied;
-		if (copied < avail) {
-			faulted = true;
-			break;
-		}
-	}
-	mutex_unlock(&buf->read_mutex);
-	return done || !faulted ? done : -EFAULT;
-}
-
-/*
+ * reach user space are consumed; a fault stops the read there, and fails
+ * it with -EFAULT when nothing was copied. Never blocks: poll() says when
+ * there is something to read.
+ *
  * .read, not .read_iter: clients create the files with debugfs_create_file()
- * as upstream clients do, and the debugfs proxy passes on .read only (and
- * kernel_read() refuses a file that has both).
+ * as upstream clients do, and the debugfs proxy passes on .read only.
  */
 static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
-	struct iov_iter iter;
-	struct iovec iov;
-	int ret;
+	struct relayx_buf *buf = filp->private_data;
+	size_t done = 0, avail, missed = 0;
+	void *from;
 
-	ret = import_single_range(READ, ubuf, count, &iov, &iter);
-	if (ret)
-		return ret;
-	return relayx_buf_read(filp->private_data, &iter);
+	if (mutex_lock_interruptible(&buf->read_mutex))
+		return -ERESTARTSYS;
+	while (done < count) {
+		avail = relayx_read_avail(buf, &from);
+		if (!avail)
+			break;
+		avail = min(avail, count - done);
+		missed = copy_to_user(ubuf + done, from, avail);
+		relayx_read_consume(buf, avail - missed);
+		done += avail - missed;
+		if (missed)
+			break;
+	}
+	mutex_unlock(&buf->read_mutex);
+	return done || !missed ? done : -EFAULT;
 }
 
 static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
