@@ -2,18 +2,20 @@
 /*
  * relayx storage: a buffer is a list of order-0 pages on its CPU's NUMA
  * node. Sub-buffer k covers bytes [k * subbuf_size, (k + 1) * subbuf_size)
- * of the page list, whatever subbuf_size is, and every sub-buffer has one
- * linear kernel address range, so that a write or a reservation is always
+ * of the page list, whatever subbuf_size is. Writers need each sub-buffer
+ * as one linear kernel range, so that a write or a reservation is always
  * a single contiguous copy:
  *
- * - when its pages are physically contiguous, the direct map is that
- *   range. Page-multiple sub-buffers are allocated as one high-order block
- *   each (split into order-0 pages) to get there, and a sub-buffer inside
- *   one page always is;
- * - otherwise (no high-order block to be had, or a sub-buffer straddling
- *   two unrelated pages) the sub-buffer gets a vmap() of its own pages.
+ * - when every sub-buffer lies on physically contiguous pages, the direct
+ *   map is that range and nothing gets mapped. A sub-buffer inside one
+ *   page always does; page-multiple sub-buffers are allocated as one
+ *   high-order block each (split into order-0 pages) to get there;
+ * - otherwise (a sub-buffer straddling two unrelated pages, or no
+ *   high-order block to be had) the page list gets one vmap() as a whole.
  *
- * No mapping ever spans the whole buffer.
+ * Sub-buffer addresses are computed (relayx_subbuf_addr()), never stored:
+ * the metadata of a buffer is its page array, one padding word per
+ * sub-buffer and struct relayx_buf.
  */
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -27,19 +29,7 @@
 static bool contiguous = true;
 module_param(contiguous, bool, 0444);
 MODULE_PARM_DESC(contiguous,
-		 "direct-map sub-buffers on contiguous pages; 0: vmap every sub-buffer that spans pages (default: 1)");
-
-static void relayx_buf_unmap(struct relayx_buf *buf, size_t n_subbufs)
-{
-	size_t i;
-	void *addr;
-
-	for (i = 0; i < n_subbufs; i++) {
-		addr = buf->subbuf_addr[i];
-		if (addr && is_vmalloc_addr(addr))
-			vunmap((void *)PAGE_ALIGN_DOWN((unsigned long)addr));
-	}
-}
+		 "direct-map sub-buffers on contiguous page runs; 0: vmap buffers whose sub-buffers span pages (default: 1)");
 
 static bool relayx_pages_contiguous(struct page **pages, size_t count)
 {
@@ -53,26 +43,28 @@ static bool relayx_pages_contiguous(struct page **pages, size_t count)
 	return true;
 }
 
-static int relayx_buf_map(struct relayx_buf *buf)
+/* Can sub-buffer @k be reached through the direct map? */
+static bool relayx_subbuf_direct(struct relayx_buf *buf, size_t k)
 {
 	size_t size = buf->chan->subbuf_size;
-	size_t i;
+	size_t start = k * size;
+	size_t first = start >> PAGE_SHIFT;
+	size_t count = ((start + size - 1) >> PAGE_SHIFT) - first + 1;
 
-	for (i = 0; i < buf->chan->n_subbufs; i++) {
-		size_t start = i * size;
-		size_t first = start >> PAGE_SHIFT;
-		size_t count = ((start + size - 1) >> PAGE_SHIFT) - first + 1;
-		void *base;
+	return (count == 1 || contiguous) &&
+	       relayx_pages_contiguous(&buf->pages[first], count);
+}
 
-		if ((count == 1 || contiguous) &&
-		    relayx_pages_contiguous(&buf->pages[first], count))
-			base = page_address(buf->pages[first]);
-		else
-			base = vmap(&buf->pages[first], count, VM_MAP,
-				    PAGE_KERNEL);
-		if (!base)
-			return -ENOMEM;
-		buf->subbuf_addr[i] = base + offset_in_page(start);
+static int relayx_buf_map(struct relayx_buf *buf)
+{
+	size_t k;
+
+	for (k = 0; k < buf->chan->n_subbufs; k++) {
+		if (relayx_subbuf_direct(buf, k))
+			continue;
+		buf->vaddr = vmap(buf->pages, buf->page_count, VM_MAP,
+				  PAGE_KERNEL);
+		return buf->vaddr ? 0 : -ENOMEM;
 	}
 	return 0;
 }
@@ -135,13 +127,10 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 	buf->pages = kvzalloc_node(array_size(buf->page_count,
 					      sizeof(*buf->pages)),
 				   GFP_KERNEL, node);
-	buf->subbuf_addr = kvzalloc_node(array_size(chan->n_subbufs,
-						    sizeof(*buf->subbuf_addr)),
-					 GFP_KERNEL, node);
 	buf->padding = kvzalloc_node(array_size(chan->n_subbufs,
 						sizeof(*buf->padding)),
 				     GFP_KERNEL, node);
-	if (!buf->pages || !buf->subbuf_addr || !buf->padding)
+	if (!buf->pages || !buf->padding)
 		goto fail;
 
 	if (contiguous && PAGE_ALIGNED(chan->subbuf_size) &&
@@ -175,12 +164,11 @@ fail:
  */
 void relayx_buf_free(struct relayx_buf *buf)
 {
-	if (buf->subbuf_addr)
-		relayx_buf_unmap(buf, buf->chan->n_subbufs);
+	if (buf->vaddr)
+		vunmap(buf->vaddr);
 	if (buf->pages)
 		relayx_buf_free_pages(buf);
 	kvfree(buf->padding);
-	kvfree(buf->subbuf_addr);
 	kvfree(buf->pages);
 	kfree(buf);
 }

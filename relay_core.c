@@ -52,7 +52,7 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->offset = 0;
 	memset(&buf->stats, 0, sizeof(buf->stats));
 	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
-	buf->data = buf->subbuf_addr[0];
+	buf->data = relayx_subbuf_addr(buf, 0);
 	if (!chan->cb->subbuf_start(buf, buf->data, NULL, 0))
 		buf->offset = chan->subbuf_size + 1;
 	else
@@ -158,7 +158,9 @@ static int relayx_check_args(const char *base_filename, size_t subbuf_size,
 		pr_warn_ratelimited("open: zero sub-buffer size or count\n");
 		return -EINVAL;
 	}
-	if (check_mul_overflow(subbuf_size, n_subbufs, alloc_size) ||
+	/* padding[] holds u32s: four bytes per sub-buffer, not eight. */
+	if (subbuf_size > U32_MAX ||
+	    check_mul_overflow(subbuf_size, n_subbufs, alloc_size) ||
 	    *alloc_size > (size_t)UINT_MAX << PAGE_SHIFT) {
 		pr_warn_ratelimited("open: %zu sub-buffers of %zu bytes overflow\n",
 				    n_subbufs, subbuf_size);
@@ -387,7 +389,7 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 		relayx_finish_subbuf(buf);
 
 	next = buf->subbufs_produced % chan->n_subbufs;
-	next_data = buf->subbuf_addr[next];
+	next_data = relayx_subbuf_addr(buf, next);
 	/* The callback may reserve a header from offset 0 on. */
 	buf->offset = 0;
 	if (!chan->cb->subbuf_start(buf, next_data, buf->data,
@@ -634,7 +636,7 @@ size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
 		smp_store_release(&buf->subbufs_consumed,
 				  buf->subbufs_consumed + 1);
 	}
-	*addr = buf->subbuf_addr[idx] + buf->bytes_consumed;
+	*addr = relayx_subbuf_addr(buf, idx) + buf->bytes_consumed;
 	return limit - buf->bytes_consumed;
 }
 

@@ -11,6 +11,7 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -54,7 +55,8 @@ struct relayx_buf_stats {
  * @subbufs_consumed: sub-buffers released by the reader
  * @bytes_consumed: bytes already read from the sub-buffer being read
  * @chan: the channel
- * @subbuf_addr: linear address of each sub-buffer
+ * @vaddr: a vmap() of the whole buffer, or NULL when every sub-buffer is
+ *	reached through the direct map (see relayx_subbuf_addr())
  * @padding: unused tail of each finished sub-buffer
  * @prev_padding: padding of the sub-buffer finished last
  * @pages: the buffer's pages, in order
@@ -76,8 +78,8 @@ struct relayx_buf {
 	size_t subbufs_consumed;
 	size_t bytes_consumed;
 	struct relayx_chan *chan;
-	void **subbuf_addr;
-	size_t *padding;
+	void *vaddr;
+	u32 *padding;
 	size_t prev_padding;
 	struct page **pages;
 	unsigned int page_count;
@@ -176,6 +178,22 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 		     struct relayx_buf_stats *stats);
 
 extern const struct file_operations relayx_file_operations;
+
+/**
+ * relayx_subbuf_addr - kernel address of a sub-buffer
+ * @buf: the buffer
+ * @k: the sub-buffer, below n_subbufs
+ *
+ * Return: the start of a linear range of subbuf_size bytes.
+ */
+static inline void *relayx_subbuf_addr(const struct relayx_buf *buf, size_t k)
+{
+	size_t off = k * buf->chan->subbuf_size;
+
+	if (buf->vaddr)
+		return buf->vaddr + off;
+	return page_address(buf->pages[off >> PAGE_SHIFT]) + offset_in_page(off);
+}
 
 /*
  * Reserve @length bytes in @buf. Runs on the buffer's CPU with preemption

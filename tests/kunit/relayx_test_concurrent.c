@@ -100,7 +100,7 @@ static void check_buffer(struct kunit *test, struct relayx_buf *buf,
 		KUNIT_EXPECT_EQ(test, len % sizeof(struct test_record), (size_t)0);
 		for (off = 0; off + sizeof(struct test_record) <= len;
 		     off += sizeof(struct test_record)) {
-			struct test_record *r = buf->subbuf_addr[k] + off;
+			struct test_record *r = relayx_subbuf_addr(buf, k) + off;
 
 			KUNIT_ASSERT_EQ(test, r->cpu, cpu);
 			KUNIT_ASSERT_LT(test, r->src, (u32)NR_SRC);

@@ -50,7 +50,7 @@ static void relayx_global_one_buffer(struct kunit *test)
 	mutex_unlock(&writers);
 	relayx_flush(chan);
 	KUNIT_EXPECT_EQ(test, first->subbufs_produced, (size_t)1);
-	KUNIT_EXPECT_EQ(test, first->padding[0], (size_t)246);
+	KUNIT_EXPECT_EQ(test, first->padding[0], (u32)246);
 	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL |
 					   RELAYX_STATS_WRT_BIG), (size_t)0);
 	relayx_close(chan);

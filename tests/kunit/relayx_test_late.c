@@ -28,7 +28,7 @@ static void expect_file_and_record(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_EXPECT_NOT_ERR_OR_NULL_MSG(test, buf->dentry, "cpu %u", cpu);
 	KUNIT_EXPECT_EQ_MSG(test, buf->committed, sizeof(u32), "cpu %u", cpu);
-	KUNIT_EXPECT_EQ_MSG(test, *(u32 *)buf->subbuf_addr[0], (u32)cpu,
+	KUNIT_EXPECT_EQ_MSG(test, *(u32 *)relayx_subbuf_addr(buf, 0), (u32)cpu,
 			    "cpu %u", cpu);
 }
 

@@ -31,6 +31,8 @@ static void relayx_open_zero_sizes(struct kunit *test)
 static void relayx_open_overflow(struct kunit *test)
 {
 	expect_open_error(test, NULL, SIZE_MAX / 2, 3, -EOVERFLOW);
+	/* A 4 GiB + 1 sub-buffer: its padding would not fit in a u32. */
+	expect_open_error(test, NULL, (size_t)U32_MAX + 1, 1, -EOVERFLOW);
 }
 
 static void relayx_open_too_much_memory(struct kunit *test)

@@ -76,10 +76,10 @@ static void compare_with_upstream(struct kunit *test, size_t size, size_t n,
 	KUNIT_EXPECT_EQ(test, xb->subbufs_produced, ub->subbufs_produced);
 	KUNIT_EXPECT_EQ(test, xb->offset, ub->offset);
 	for (k = 0; k < n && k < xb->subbufs_produced; k++) {
-		KUNIT_EXPECT_EQ_MSG(test, xb->padding[k], ub->padding[k],
+		KUNIT_EXPECT_EQ_MSG(test, (size_t)xb->padding[k], ub->padding[k],
 				    "sub-buffer %zu", k);
 		len = size - ub->padding[k];
-		KUNIT_EXPECT_EQ_MSG(test, memcmp(xb->subbuf_addr[k],
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(relayx_subbuf_addr(xb, k),
 						 ub->start + k * size, len), 0,
 				    "sub-buffer %zu", k);
 	}

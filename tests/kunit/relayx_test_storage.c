@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Storage: which sub-buffers use the direct map, and that whatever the
- * mapping, byte k * subbuf_size + j of the page list is byte j of
- * sub-buffer k.
+ * Storage: when buffers use the direct map, that whatever the mapping
+ * byte k * subbuf_size + j of the page list is byte j of sub-buffer k,
+ * and what the metadata costs.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "relayx_test.h"
 
@@ -17,7 +19,7 @@ static void check_layout(struct kunit *test, struct relayx_buf *buf)
 
 	for (k = 0; k < buf->chan->n_subbufs; k++)
 		for (j = 0; j < size; j++)
-			((u8 *)buf->subbuf_addr[k])[j] = (u8)(k * 7 + j);
+			((u8 *)relayx_subbuf_addr(buf, k))[j] = (u8)(k * 7 + j);
 	for (k = 0; k < buf->chan->n_subbufs; k++) {
 		for (j = 0; j < size; j += 97) {
 			off = k * size + j;
@@ -39,13 +41,12 @@ static void relayx_storage_inside_page(struct kunit *test)
 {
 	struct relayx_chan *chan = relayx_open(NULL, NULL, 1024, 8, NULL, NULL);
 	struct relayx_buf *buf;
-	size_t k;
 
 	KUNIT_ASSERT_NOT_NULL(test, chan);
 	buf = first_buf(chan);
-	/* A sub-buffer inside one page never needs a mapping of its own. */
-	for (k = 0; k < 8; k++)
-		KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(buf->subbuf_addr[k]));
+	/* Sub-buffers inside one page never need a mapping. */
+	KUNIT_EXPECT_NULL(test, buf->vaddr);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(relayx_subbuf_addr(buf, 7)));
 	check_layout(test, buf);
 	relayx_close(chan);
 }
@@ -55,18 +56,18 @@ static void relayx_storage_page_multiple(struct kunit *test)
 	struct relayx_chan *chan = relayx_open(NULL, NULL, 4 * PAGE_SIZE, 4,
 					       NULL, NULL);
 	struct relayx_buf *buf;
-	size_t k, vmapped = 0;
+	bool vmapped;
 
 	KUNIT_ASSERT_NOT_NULL(test, chan);
 	buf = first_buf(chan);
-	for (k = 0; k < 4; k++)
-		vmapped += is_vmalloc_addr(buf->subbuf_addr[k]);
+	vmapped = buf->vaddr;
+	KUNIT_EXPECT_EQ(test, is_vmalloc_addr(relayx_subbuf_addr(buf, 3)),
+			vmapped);
 	check_layout(test, buf);
 	relayx_close(chan);
 	if (vmapped)
 		kunit_skip(test,
-			   "%zu of 4 sub-buffers on vmap: no order-2 block, or relayx.contiguous=0 (layout checked)",
-			   vmapped);
+			   "buffer on vmap: no order-2 block, or relayx.contiguous=0 (layout checked)");
 }
 
 static void relayx_storage_straddling(struct kunit *test)
@@ -74,14 +75,90 @@ static void relayx_storage_straddling(struct kunit *test)
 	struct relayx_chan *chan = relayx_open(NULL, NULL, 3000, 5, NULL, NULL);
 
 	KUNIT_ASSERT_NOT_NULL(test, chan);
+	/*
+	 * Straddlers on unrelated pages force the vmap; pages that happen to
+	 * be adjacent may not. Either way the layout must hold.
+	 */
 	check_layout(test, first_buf(chan));
 	relayx_close(chan);
+}
+
+/* What an array of @count @size-byte entries really occupies. */
+static size_t array_footprint(const void *p, size_t count, size_t size)
+{
+	if (is_vmalloc_addr(p))
+		return PAGE_ALIGN(count * size) + sizeof(struct vm_struct) +
+		       sizeof(struct vmap_area);
+	return ksize(p);
+}
+
+/*
+ * Metadata per buffer, as the allocators account it: the struct, the page
+ * array, padding[] and, if there is one, the vmap (its areas and one PTE
+ * per page).
+ */
+static size_t buf_metadata(struct relayx_buf *buf)
+{
+	size_t bytes = ksize(buf);
+
+	bytes += array_footprint(buf->pages, buf->page_count,
+				 sizeof(*buf->pages));
+	bytes += array_footprint(buf->padding, buf->chan->n_subbufs,
+				 sizeof(*buf->padding));
+	if (buf->vaddr)
+		bytes += sizeof(struct vm_struct) + sizeof(struct vmap_area) +
+			 buf->page_count * sizeof(pte_t);
+	return bytes;
+}
+
+/*
+ * The documented bound: metadata within 1% of the buffer plus a page per
+ * CPU, the channel included, for sub-buffers of 800 bytes and more (any
+ * count) and for up to 512 sub-buffers (any size).
+ */
+static void relayx_storage_metadata(struct kunit *test)
+{
+	static const size_t geometry[][2] = {
+		{ 800, 8192 }, { 1024, 4096 }, { 3000, 1000 },
+		{ 4096, 1024 }, { 5000, 800 }, { 65536, 64 },
+		{ 16, 512 }, { 100, 512 }, { 64, 1 },
+	};
+	size_t g, bytes, bound;
+	unsigned int cpu, nbufs;
+
+	for (g = 0; g < ARRAY_SIZE(geometry); g++) {
+		struct relayx_chan *chan = relayx_open(NULL, NULL,
+						       geometry[g][0],
+						       geometry[g][1],
+						       NULL, NULL);
+
+		KUNIT_ASSERT_NOT_NULL(test, chan);
+		bytes = ksize(chan);
+		nbufs = 0;
+		for_each_possible_cpu(cpu) {
+			struct relayx_buf *buf = *per_cpu_ptr(chan->buf, cpu);
+
+			if (!buf)
+				continue;
+			bytes += buf_metadata(buf) + sizeof(buf);
+			nbufs++;
+		}
+		bound = nbufs * (chan->alloc_size / 100 + PAGE_SIZE);
+		kunit_info(test, "%zu x %zu bytes: %zu of %zu bytes of metadata allowed per buffer\n",
+			   geometry[g][1], geometry[g][0], bytes / nbufs,
+			   bound / nbufs);
+		KUNIT_EXPECT_LE_MSG(test, bytes, bound,
+				    "%zu x %zu bytes: %zu bytes of metadata",
+				    geometry[g][1], geometry[g][0], bytes);
+		relayx_close(chan);
+	}
 }
 
 static struct kunit_case relayx_storage_cases[] = {
 	KUNIT_CASE(relayx_storage_inside_page),
 	KUNIT_CASE(relayx_storage_page_multiple),
 	KUNIT_CASE(relayx_storage_straddling),
+	KUNIT_CASE(relayx_storage_metadata),
 	{}
 };
 

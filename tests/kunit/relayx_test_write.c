@@ -66,9 +66,9 @@ static void relayx_write_padding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
 	write_n(chan, 30, 1);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
-	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)10);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)10);
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)30);
-	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[1]);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 1));
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 4ULL);
 	KUNIT_EXPECT_EQ(test, buf->stats.bytes, 120ULL);
 	migrate_enable();
@@ -98,7 +98,7 @@ static void relayx_write_exact_fill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
 	write_n(chan, 1, 1);
-	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)0);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
 	migrate_enable();
 	relayx_close(chan);
@@ -146,7 +146,7 @@ static void relayx_write_no_overwrite(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, relayx_test_pin(chan), buf);
 	write_n(chan, 10, 1);
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
-	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[0]);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
 	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 0ULL);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL), (size_t)2);
@@ -165,7 +165,7 @@ static void relayx_write_overwrite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB + 1);
 	/* Entering sub-buffers #4 and #5 overwrote unread #0 and #1. */
 	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 2ULL);
-	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[1]);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 1));
 	migrate_enable();
 	relayx_close(chan);
 }
@@ -180,9 +180,9 @@ static void relayx_write_header(struct kunit *test)
 	/* The first sub-buffer got its header at open. */
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
 	write_n(chan, 92, 2);
-	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)0);
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
-	sub = buf->subbuf_addr[1];
+	sub = relayx_subbuf_addr(buf, 1);
 	KUNIT_EXPECT_EQ(test, sub[0], (u8)0xab);
 	KUNIT_EXPECT_EQ(test, sub[8], (u8)0x5a);
 	/* 93 bytes fit a sub-buffer but not beside the header. */
@@ -213,8 +213,8 @@ static void relayx_reserve_contiguous(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, first);
 	KUNIT_ASSERT_NOT_NULL(test, slot);
-	KUNIT_EXPECT_PTR_EQ(test, slot, (u8 *)buf->subbuf_addr[1]);
-	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)100);
+	KUNIT_EXPECT_PTR_EQ(test, slot, (u8 *)relayx_subbuf_addr(buf, 1));
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)100);
 
 	/* Byte 4096 of the buffer is the first byte of its second page. */
 	page = kmap_local_page(buf->pages[1]);
@@ -237,7 +237,7 @@ static void relayx_write_flush_reset(struct kunit *test)
 
 	relayx_flush(chan);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
-	KUNIT_EXPECT_EQ(test, buf->padding[0], (size_t)SB - 10);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)SB - 10);
 	/* Every other online CPU's buffer was switched too, empty. */
 	for_each_online_cpu(cpu) {
 		struct relayx_buf *other = *per_cpu_ptr(chan->buf, cpu);
@@ -249,7 +249,7 @@ static void relayx_write_flush_reset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
 	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
 	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 0ULL);
-	KUNIT_EXPECT_PTR_EQ(test, buf->data, buf->subbuf_addr[0]);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
 	relayx_close(chan);
 }
 

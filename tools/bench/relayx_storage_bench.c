@@ -2,7 +2,7 @@
 /*
  * Storage benchmark: the cost of relayx_write() per message, on whatever
  * storage relayx.ko was loaded with (relayx.contiguous=1: direct-mapped
- * sub-buffers, 0: one vmap per sub-buffer), next to the floor, a memcpy
+ * sub-buffers, 0: one vmap of the buffer), next to the floor, a memcpy
  * into a preallocated buffer with interrupts off. Loading the module runs
  * it and prints one line per size.
  * Timings only mean something against each other, within one boot.
