@@ -50,6 +50,9 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->prev_padding = 0;
 	buf->committed = 0;
 	buf->offset = 0;
+	buf->entered = 0;
+	buf->holder = NULL;
+	atomic_long_set(&buf->gate, 0);
 	memset(&buf->stats, 0, sizeof(buf->stats));
 	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
 	buf->data = relayx_subbuf_addr(buf, 0);
@@ -253,6 +256,8 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 		relayx_close(chan);
 		return ERR_PTR(err);
 	}
+	if (chan->has_base_filename)
+		relayx_chan_create_stats(chan);
 	return chan;
 }
 EXPORT_SYMBOL_GPL(relayx_open_err);
@@ -338,6 +343,7 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		goto out;
 	}
 	chan->has_base_filename = true;
+	relayx_chan_create_stats(chan);
 out:
 	mutex_unlock(&chan->lock);
 	cpus_read_unlock();
@@ -362,6 +368,33 @@ static void relayx_finish_subbuf(struct relayx_buf *buf)
 	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
 	if (wq_has_sleeper(&buf->read_wait))
 		irq_work_queue(&buf->wakeup_work);
+}
+
+static void relayx_gate_leave(struct relayx_buf *buf)
+{
+	/* entered is published before readers may take a hold again. */
+	atomic_long_fetch_andnot_release(RELAYX_GATE_ENTERING, &buf->gate);
+}
+
+/*
+ * The writer's side of the gate (the reader's is in relay_consume.c):
+ * before it enters sub-buffer @seq, which overwrites @seq - n_subbufs, the
+ * writer raises ENTERING, which keeps new holds out until it has decided,
+ * and gives up if a reader holds the sub-buffer it would overwrite. It
+ * never waits for a reader.
+ */
+static bool relayx_gate_enter(struct relayx_buf *buf, size_t seq)
+{
+	long gate;
+
+	/* Fully ordered: a hold seen here is current, or already dropped. */
+	gate = atomic_long_fetch_or(RELAYX_GATE_ENTERING, &buf->gate);
+	if ((gate & RELAYX_GATE_HELD) &&
+	    READ_ONCE(buf->held) == seq - buf->chan->n_subbufs) {
+		relayx_gate_leave(buf);
+		return false;
+	}
+	return true;
 }
 
 /**
@@ -390,17 +423,17 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 
 	next = buf->subbufs_produced % chan->n_subbufs;
 	next_data = relayx_subbuf_addr(buf, next);
+	if (!relayx_gate_enter(buf, buf->subbufs_produced))
+		goto refused;
 	/* The callback may reserve a header from offset 0 on. */
 	buf->offset = 0;
 	if (!chan->cb->subbuf_start(buf, next_data, buf->data,
 				    buf->prev_padding)) {
-		buf->offset = chan->subbuf_size + 1;
-		if (length) {
-			buf->stats.full++;
-			buf->stats.bytes_full += length;
-		}
-		return 0;
+		relayx_gate_leave(buf);
+		goto refused;
 	}
+	WRITE_ONCE(buf->entered, buf->subbufs_produced);
+	relayx_gate_leave(buf);
 	/* Accepting a sub-buffer that was never read overwrites it. */
 	if (buf->subbufs_produced - READ_ONCE(buf->subbufs_consumed) >=
 	    chan->n_subbufs)
@@ -412,6 +445,14 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 	if (unlikely(buf->offset + length > chan->subbuf_size))
 		goto toobig;
 	return length;
+
+refused:
+	buf->offset = chan->subbuf_size + 1;
+	if (length) {
+		buf->stats.full++;
+		buf->stats.bytes_full += length;
+	}
+	return 0;
 
 toobig:
 	buf->stats.big++;
@@ -524,8 +565,16 @@ void relayx_reset(struct relayx_chan *chan)
 }
 EXPORT_SYMBOL_GPL(relayx_reset);
 
+/*
+ * No writer is left: finish the sub-buffer it was in, so that readers
+ * and mmap consumers see everything as complete sub-buffers.
+ */
 static void relayx_buf_close(struct relayx_buf *buf)
 {
+	if (buf->offset && buf->offset <= buf->chan->subbuf_size) {
+		relayx_finish_subbuf(buf);
+		buf->offset = buf->chan->subbuf_size + 1;
+	}
 	WRITE_ONCE(buf->finalized, true);
 	if (buf->dentry)
 		relayx_buf_remove_file(buf);
@@ -537,8 +586,10 @@ static void relayx_buf_close(struct relayx_buf *buf)
  * relayx_close - detach the client from a channel
  * @chan: the channel; nothing writes to it any more
  *
- * Removes the files; buffers still open or mapped by user space stay
- * readable and are freed with their last user.
+ * Finishes the current sub-buffers and removes the files; buffers still
+ * open or mapped by user space stay readable and are freed with their
+ * last user. No client callback runs once this returns, so the client
+ * module may go away.
  */
 void relayx_close(struct relayx_chan *chan)
 {
@@ -547,6 +598,8 @@ void relayx_close(struct relayx_chan *chan)
 	if (!chan)
 		return;
 	relayx_hotcpu_remove(chan);
+	/* Outside chan->lock: removal waits for the file's readers. */
+	relayx_chan_remove_stats(chan);
 	mutex_lock(&chan->lock);
 	relayx_apply_bufs(chan, relayx_buf_close);
 	for_each_possible_cpu(cpu) {
@@ -554,116 +607,15 @@ void relayx_close(struct relayx_chan *chan)
 
 		*slot = NULL;
 	}
+	/*
+	 * The client may be unloaded from here on: what still happens to the
+	 * buffers (unmaps, last releases) calls relayx's own callbacks.
+	 */
+	chan->cb = &relayx_default_callbacks;
 	mutex_unlock(&chan->lock);
 	kref_put(&chan->kref, relayx_chan_release);
 }
 EXPORT_SYMBOL_GPL(relayx_close);
-
-/**
- * relayx_subbufs_consumed - release sub-buffers read through mmap
- * @chan: the channel
- * @cpu: whose buffer
- * @subbufs_consumed: how many sub-buffers were read
- *
- * A count larger than what is unread, or a CPU without a buffer, is
- * clamped or ignored. May sleep.
- */
-void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
-			     size_t subbufs_consumed)
-{
-	struct relayx_buf *buf;
-	size_t unread;
-
-	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
-		return;
-	buf = *per_cpu_ptr(chan->buf, cpu);
-	if (!buf)
-		return;
-	mutex_lock(&buf->read_mutex);
-	/* Pairs with the release in relayx_finish_subbuf(). */
-	unread = smp_load_acquire(&buf->subbufs_produced) -
-		 buf->subbufs_consumed;
-	if (subbufs_consumed > unread)
-		subbufs_consumed = unread;
-	if (subbufs_consumed)
-		buf->bytes_consumed = 0;
-	/* The reader is done with those bytes before the writer reuses them. */
-	smp_store_release(&buf->subbufs_consumed,
-			  buf->subbufs_consumed + subbufs_consumed);
-	mutex_unlock(&buf->read_mutex);
-}
-EXPORT_SYMBOL_GPL(relayx_subbufs_consumed);
-
-/**
- * relayx_read_avail - where the next unread bytes of @buf are
- * @buf: the buffer, read_mutex held
- * @addr: set to the linear address of those bytes
- *
- * Skips consumed padding and, in overwrite mode, sub-buffers the writer
- * has lapped.
- *
- * Return: how many bytes can be read at *@addr, 0 when none.
- */
-size_t relayx_read_avail(struct relayx_buf *buf, void **addr)
-{
-	struct relayx_chan *chan = buf->chan;
-	size_t n = chan->n_subbufs;
-	size_t produced, idx, limit;
-
-	lockdep_assert_held(&buf->read_mutex);
-	for (;;) {
-		/* Pairs with the release in relayx_finish_subbuf(). */
-		produced = smp_load_acquire(&buf->subbufs_produced);
-		if (produced - buf->subbufs_consumed >= n &&
-		    READ_ONCE(buf->offset) <= chan->subbuf_size) {
-			/* The writer is inside the oldest one: skip it. */
-			WRITE_ONCE(buf->subbufs_consumed, produced - n + 1);
-			buf->bytes_consumed = 0;
-		}
-		idx = buf->subbufs_consumed % n;
-		if (buf->subbufs_consumed == produced)
-			/* Pairs with the release in relayx_buf_reserve(). */
-			limit = smp_load_acquire(&buf->committed);
-		else
-			limit = chan->subbuf_size - buf->padding[idx];
-		if (limit > buf->bytes_consumed)
-			break;
-		if (buf->subbufs_consumed == produced)
-			return 0;
-		/* Finished with this one (or it was all padding). */
-		buf->bytes_consumed = 0;
-		/* Reads of this sub-buffer are complete before it is reused. */
-		smp_store_release(&buf->subbufs_consumed,
-				  buf->subbufs_consumed + 1);
-	}
-	*addr = relayx_subbuf_addr(buf, idx) + buf->bytes_consumed;
-	return limit - buf->bytes_consumed;
-}
-
-/**
- * relayx_read_consume - account @bytes read at the position given by
- *	relayx_read_avail()
- * @buf: the buffer, read_mutex held
- * @bytes: how many
- */
-void relayx_read_consume(struct relayx_buf *buf, size_t bytes)
-{
-	lockdep_assert_held(&buf->read_mutex);
-	buf->bytes_consumed += bytes;
-}
-
-/**
- * relayx_buf_done - tell whether a closed buffer has nothing left to read
- * @buf: the buffer, read_mutex held
- *
- * Return: true when the channel is closed and every byte was read.
- */
-bool relayx_buf_done(struct relayx_buf *buf)
-{
-	void *addr;
-
-	return READ_ONCE(buf->finalized) && !relayx_read_avail(buf, &addr);
-}
 
 /**
  * relayx_stats - count the messages a channel dropped
@@ -696,6 +648,29 @@ size_t relayx_stats(struct relayx_chan *chan, int flags)
 EXPORT_SYMBOL_GPL(relayx_stats);
 
 /**
+ * relayx_buf_read_stats - copy the accounting of @buf
+ * @buf: the buffer, open or closed
+ * @stats: where to copy it
+ *
+ * The counters are read without stopping the writer, so they may be a
+ * few messages apart from each other while it runs.
+ */
+void relayx_buf_read_stats(struct relayx_buf *buf,
+			   struct relayx_buf_stats *stats)
+{
+	stats->msgs = READ_ONCE(buf->stats.msgs);
+	stats->bytes = READ_ONCE(buf->stats.bytes);
+	stats->full = READ_ONCE(buf->stats.full);
+	stats->bytes_full = READ_ONCE(buf->stats.bytes_full);
+	stats->big = READ_ONCE(buf->stats.big);
+	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
+	stats->overwritten = READ_ONCE(buf->stats.overwritten);
+	/* Pairs with the release in relayx_finish_subbuf(). */
+	stats->produced = smp_load_acquire(&buf->subbufs_produced);
+	stats->consumed = READ_ONCE(buf->subbufs_consumed);
+}
+
+/**
  * relayx_buf_stats - copy the accounting of one buffer
  * @chan: the channel
  * @cpu: whose buffer
@@ -716,16 +691,7 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 	buf = *per_cpu_ptr(chan->buf, cpu);
 	if (!buf)
 		return -ENOENT;
-	stats->msgs = READ_ONCE(buf->stats.msgs);
-	stats->bytes = READ_ONCE(buf->stats.bytes);
-	stats->full = READ_ONCE(buf->stats.full);
-	stats->bytes_full = READ_ONCE(buf->stats.bytes_full);
-	stats->big = READ_ONCE(buf->stats.big);
-	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
-	stats->overwritten = READ_ONCE(buf->stats.overwritten);
-	/* Pairs with the release in relayx_finish_subbuf(). */
-	stats->produced = smp_load_acquire(&buf->subbufs_produced);
-	stats->consumed = READ_ONCE(buf->subbufs_consumed);
+	relayx_buf_read_stats(buf, stats);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);

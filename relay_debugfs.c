@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * relayx files: the default debugfs file callbacks and the file operations
- * through which user space reads a buffer.
+ * relayx in debugfs: the default file callbacks, the creation of buffer
+ * files through the client's callbacks, and the per-channel stats file.
+ * What the buffer files do is in relay_file.c.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
-#include <linux/poll.h>
+#include <linux/magic.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "relayx_internal.h"
 
@@ -94,80 +95,88 @@ void relayx_buf_remove_file(struct relayx_buf *buf)
 	buf->dentry = NULL;
 }
 
-static int relayx_file_open(struct inode *inode, struct file *filp)
+static void relayx_stats_add(struct relayx_buf_stats *sum,
+			     const struct relayx_buf_stats *st)
 {
-	struct relayx_buf *buf = inode->i_private;
-
-	relayx_buf_get(buf);
-	filp->private_data = buf;
-	return nonseekable_open(inode, filp);
+	sum->msgs += st->msgs;
+	sum->bytes += st->bytes;
+	sum->full += st->full;
+	sum->bytes_full += st->bytes_full;
+	sum->big += st->big;
+	sum->bytes_big += st->bytes_big;
+	sum->overwritten += st->overwritten;
+	sum->produced += st->produced;
+	sum->consumed += st->consumed;
 }
 
-static int relayx_file_release(struct inode *inode, struct file *filp)
+static void relayx_stats_line(struct seq_file *m, const char *who,
+			      const struct relayx_buf_stats *st)
 {
-	relayx_buf_put(filp->private_data);
-	return 0;
+	seq_printf(m, "%-6s %10llu %12llu %10llu %12llu %8llu %10llu %11llu %10llu %10llu\n",
+		   who, st->msgs, st->bytes, st->full, st->bytes_full, st->big,
+		   st->bytes_big, st->overwritten, st->produced,
+		   st->consumed);
 }
 
 /*
- * A consuming read of the byte stream, padding left out. Bytes that
- * reach user space are consumed; a fault stops the read there, and fails
- * it with -EFAULT when nothing was copied. Never blocks: poll() says when
- * there is something to read.
- *
- * .read, not .read_iter: clients create the files with debugfs_create_file()
- * as upstream clients do, and the debugfs proxy passes on .read only.
+ * No chan->lock here: relayx_close() removes this file before it frees
+ * anything, and the debugfs proxy makes the removal wait for readers.
  */
-static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
-				size_t count, loff_t *ppos)
+static int relayx_stats_show(struct seq_file *m, void *unused)
 {
-	struct relayx_buf *buf = filp->private_data;
-	size_t done = 0, avail, missed = 0;
-	void *from;
+	struct relayx_chan *chan = m->private;
+	struct relayx_buf_stats st, sum = {};
+	unsigned int cpu;
+	char who[12];
 
-	if (mutex_lock_interruptible(&buf->read_mutex))
-		return -ERESTARTSYS;
-	while (done < count) {
-		avail = relayx_read_avail(buf, &from);
-		if (!avail)
+	seq_printf(m, "%-6s %10s %12s %10s %12s %8s %10s %11s %10s %10s\n",
+		   "cpu", "msgs", "bytes", "full", "bytes_full", "big",
+		   "bytes_big", "overwritten", "produced", "consumed");
+	for_each_possible_cpu(cpu) {
+		if (relayx_buf_stats(chan, cpu, &st))
+			continue;
+		if (chan->is_global) {
+			relayx_stats_line(m, "global", &st);
+			sum = st;
 			break;
-		avail = min(avail, count - done);
-		missed = copy_to_user(ubuf + done, from, avail);
-		relayx_read_consume(buf, avail - missed);
-		done += avail - missed;
-		if (missed)
-			break;
+		}
+		snprintf(who, sizeof(who), "%u", cpu);
+		relayx_stats_line(m, who, &st);
+		relayx_stats_add(&sum, &st);
 	}
-	mutex_unlock(&buf->read_mutex);
-	return done || !missed ? done : -EFAULT;
+	relayx_stats_line(m, "total", &sum);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(relayx_stats);
+
+/**
+ * relayx_chan_create_stats - create the stats file of @chan
+ * @chan: a channel with a base filename, beside whose files it goes
+ *
+ * Best effort: a channel works without it. Only in debugfs, where the
+ * default files go; a client that puts its files elsewhere gets none.
+ */
+void relayx_chan_create_stats(struct relayx_chan *chan)
+{
+	struct dentry *parent = chan->parent;
+	char *name;
+
+	if (parent && parent->d_sb->s_magic != DEBUGFS_MAGIC)
+		return;
+	name = kasprintf(GFP_KERNEL, "%sstats", chan->base_filename);
+	if (!name)
+		return;
+	chan->stats_dentry = debugfs_create_file(name, 0400, parent, chan,
+						 &relayx_stats_fops);
+	kfree(name);
 }
 
-static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
+/**
+ * relayx_chan_remove_stats - remove the stats file of @chan, if any
+ * @chan: the channel; chan->lock is not held
+ */
+void relayx_chan_remove_stats(struct relayx_chan *chan)
 {
-	struct relayx_buf *buf = filp->private_data;
-	__poll_t mask = 0;
-
-	poll_wait(filp, &buf->read_wait, wait);
-	/* Pairs with the release in relayx_finish_subbuf(). */
-	if (smp_load_acquire(&buf->subbufs_produced) !=
-	    READ_ONCE(buf->subbufs_consumed))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(buf->finalized)) {
-		mutex_lock(&buf->read_mutex);
-		if (relayx_buf_done(buf))
-			mask |= EPOLLERR;
-		mutex_unlock(&buf->read_mutex);
-	}
-	return mask;
+	debugfs_remove(chan->stats_dentry);
+	chan->stats_dentry = NULL;
 }
-
-/* The file operations of a buffer file; i_private is the buffer. */
-const struct file_operations relayx_file_operations = {
-	.owner = THIS_MODULE,
-	.open = relayx_file_open,
-	.release = relayx_file_release,
-	.read = relayx_file_read,
-	.poll = relayx_file_poll,
-	.llseek = no_llseek,
-};
-EXPORT_SYMBOL_GPL(relayx_file_operations);

@@ -13,13 +13,31 @@ void relayx_buf_free(struct relayx_buf *buf);
 struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu);
 void relayx_buf_put(struct relayx_buf *buf);
 void relayx_buf_get(struct relayx_buf *buf);
-size_t relayx_read_avail(struct relayx_buf *buf, void **addr);
-void relayx_read_consume(struct relayx_buf *buf, size_t bytes);
-bool relayx_buf_done(struct relayx_buf *buf);
+void relayx_buf_read_stats(struct relayx_buf *buf,
+			   struct relayx_buf_stats *stats);
 
-/* relay_debugfs.c: files */
+/*
+ * buf->gate: the writer is deciding whether to enter a sub-buffer; a
+ * reader holds sub-buffer buf->held.
+ */
+#define RELAYX_GATE_ENTERING	BIT(0)
+#define RELAYX_GATE_HELD	BIT(1)
+
+/* relay_consume.c: the consumer side of the protocol */
+int relayx_read_start(struct relayx_buf *buf, void **addr, size_t *len);
+void relayx_read_end(struct relayx_buf *buf, size_t bytes);
+bool relayx_buf_done(struct relayx_buf *buf);
+int relayx_get_subbuf(struct relayx_buf *buf, struct file *filp,
+		      struct relayx_subbuf *sb);
+int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
+		      bool consume);
+void relayx_forget_holder(struct relayx_buf *buf, struct file *filp);
+
+/* relay_debugfs.c: default callbacks, buffer and stats files */
 int relayx_buf_create_file(struct relayx_buf *buf);
 void relayx_buf_remove_file(struct relayx_buf *buf);
+void relayx_chan_create_stats(struct relayx_chan *chan);
+void relayx_chan_remove_stats(struct relayx_chan *chan);
 extern const struct relayx_callbacks relayx_default_callbacks;
 
 /* relay_hotcpu.c: CPU hotplug */

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A minimal relayx client: on load it writes nr_records numbered records
- * on every online CPU into /sys/kernel/debug/relayx_sample/cpuN, flushes,
- * and publishes relayx's accounting in /sys/kernel/debug/relayx_sample/stats
- * so that a reader can check that every record is either read or counted.
+ * on every online CPU into /sys/kernel/debug/relayx_sample/cpuN and
+ * flushes. relayx's accounting is in cpustats beside them, and on each
+ * file through RELAYX_GET_STATS, so that a reader can check that every
+ * record is either read or counted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
 #include <linux/workqueue.h>
 
 #include <relayx/relayx.h>
@@ -42,26 +42,11 @@ static long sample_write_records(void *unused)
 
 	for (i = 0; i < nr_records; i++) {
 		rec.seq = i;
+		relayx_sample_fill(&rec);
 		relayx_write(chan, &rec, sizeof(rec));
 	}
 	return 0;
 }
-
-static int sample_stats_show(struct seq_file *m, void *v)
-{
-	struct relayx_buf_stats st;
-	unsigned int cpu;
-
-	seq_puts(m, "cpu written bytes dropped_full dropped_big\n");
-	for_each_possible_cpu(cpu) {
-		if (relayx_buf_stats(chan, cpu, &st))
-			continue;
-		seq_printf(m, "%u %llu %llu %llu %llu\n", cpu, st.msgs, st.bytes,
-			   st.full, st.big);
-	}
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(sample_stats);
 
 static int __init sample_init(void)
 {
@@ -73,7 +58,6 @@ static int __init sample_init(void)
 		debugfs_remove(dir);
 		return -ENOMEM;
 	}
-	debugfs_create_file("stats", 0400, dir, NULL, &sample_stats_fops);
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)

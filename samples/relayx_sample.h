@@ -14,4 +14,13 @@ struct relayx_sample_record {
 	char payload[48];
 };
 
+/* The payload is a function of the sequence number, so readers see damage. */
+static inline void relayx_sample_fill(struct relayx_sample_record *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rec->payload); i++)
+		rec->payload[i] = (char)(rec->seq + i);
+}
+
 #endif /* _RELAYX_SAMPLE_H */

@@ -1,109 +1,188 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reader of samples/relayx_sample.c: drains every per-cpu file, checks each
- * record and prints a per-cpu report. Exits 1 when a record is corrupt,
- * out of order, or missing without being counted as dropped.
+ * Reader of samples/relayx_sample.c (and of the test client, which writes
+ * the same records): drains every per-cpu file, checks each record and
+ * prints a per-cpu report. Exits 1 when a record is corrupt, duplicated,
+ * or missing without being counted as dropped.
  *
- * usage: relayx_sample_report [DIR]   (default /sys/kernel/debug/relayx_sample)
+ * By default it is a zero-copy consumer: each file is mmap()ed and
+ * drained with RELAYX_GET_SUBBUF/RELAYX_PUT_SUBBUF (see
+ * Documentation/userspace.rst). -r uses read() instead.
+ *
+ * usage: relayx_sample_report [-r] [-f] [-n RECORDS] [-p PREFIX] [DIR]
+ *   -r  read() instead of mmap
+ *   -f  follow: poll until the channel is closed and drained, instead of
+ *       stopping when nothing is ready
+ *   -n  records each CPU was asked to write (default: the sample's
+ *       nr_records parameter)
+ *   -p  file name prefix (default "cpu")
+ *   DIR default /sys/kernel/debug/relayx_sample
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/relayx.h>
 
 #include "relayx_sample.h"
 
 #define MAX_CPUS 256
 
 struct cpu_report {
-	int present;
-	unsigned long long records, bytes, bad, gaps;
+	int fd, cpu, eof;
+	char *map;			/* mmap mode: the whole buffer */
+	struct relayx_geometry geo;
+	char partial[sizeof(struct relayx_sample_record)];
+	size_t have;			/* read mode: bytes in partial */
+	unsigned long long records, bytes, bad;
 	long long next_seq;
-	unsigned long long written, dropped_full, dropped_big;
+	struct relayx_buf_stats st;
 };
 
 static struct cpu_report rep[MAX_CPUS];
+static int nrep, use_read;
 
-static int drain(const char *dir, int cpu)
+static void check_record(struct cpu_report *r,
+			 const struct relayx_sample_record *rec)
+{
+	struct relayx_sample_record good = { .seq = rec->seq };
+
+	relayx_sample_fill(&good);
+	/* Sequence numbers only grow: a smaller one is a duplicate. */
+	if (rec->magic != RELAYX_SAMPLE_MAGIC || rec->cpu != (unsigned int)r->cpu ||
+	    (long long)rec->seq < r->next_seq ||
+	    memcmp(rec->payload, good.payload, sizeof(good.payload))) {
+		r->bad++;
+		return;
+	}
+	r->next_seq = rec->seq + 1;
+	r->records++;
+}
+
+/* Read mode: records may come split over reads. */
+static int drain_read(struct cpu_report *r)
+{
+	char chunk[4096];
+	ssize_t n, i;
+
+	for (;;) {
+		n = read(r->fd, chunk, sizeof(chunk));
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		r->bytes += n;
+		for (i = 0; i < n; i++) {
+			r->partial[r->have++] = chunk[i];
+			if (r->have < sizeof(r->partial))
+				continue;
+			check_record(r, (void *)r->partial);
+			r->have = 0;
+		}
+	}
+}
+
+/*
+ * Mmap mode: each sub-buffer handed over holds whole records, between
+ * offset and offset + len of the mapping, unchanged until it is put back.
+ */
+static int drain_mmap(struct cpu_report *r)
 {
 	struct relayx_sample_record rec;
-	struct cpu_report *r = &rep[cpu];
-	char path[512];
-	size_t have = 0;
-	ssize_t n;
-	int fd;
+	struct relayx_subbuf sb;
+	__u64 off;
 
-	snprintf(path, sizeof(path), "%s/cpu%d", dir, cpu);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	r->present = 1;
-	for (;;) {
-		n = read(fd, (char *)&rec + have, sizeof(rec) - have);
-		if (n < 0) {
-			perror(path);
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		r->bytes += n;
-		have += n;
-		if (have < sizeof(rec))
-			continue;
-		have = 0;
-		if (rec.magic != RELAYX_SAMPLE_MAGIC || rec.cpu != (unsigned int)cpu ||
-		    (long long)rec.seq < r->next_seq) {
+	while (ioctl(r->fd, RELAYX_GET_SUBBUF, &sb) == 0) {
+		r->bytes += sb.len;
+		if (sb.len % sizeof(rec))
 			r->bad++;
-			continue;
+		for (off = 0; off + sizeof(rec) <= sb.len; off += sizeof(rec)) {
+			memcpy(&rec, r->map + sb.offset + off, sizeof(rec));
+			check_record(r, &rec);
 		}
-		r->gaps += rec.seq - r->next_seq;
-		r->next_seq = rec.seq + 1;
-		r->records++;
+		if (ioctl(r->fd, RELAYX_PUT_SUBBUF, &sb.seq))
+			return -1;
 	}
-	if (have)
-		r->bad++;
-	close(fd);
-	return 0;
+	if (errno == ENODATA)
+		r->eof = 1;
+	return errno == EAGAIN || errno == ENODATA ? 0 : -1;
 }
 
-static int read_stats(const char *dir)
+static int open_cpu(const char *dir, const char *prefix, int cpu)
 {
-	unsigned long long w, b, f, g;
-	char path[512], line[256];
-	unsigned int cpu;
-	FILE *f_stats;
+	struct cpu_report *r = &rep[nrep];
+	char path[512];
 
-	snprintf(path, sizeof(path), "%s/stats", dir);
-	f_stats = fopen(path, "r");
-	if (!f_stats) {
-		perror(path);
-		return -1;
+	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, cpu);
+	r->fd = open(path, O_RDONLY);
+	if (r->fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	r->cpu = cpu;
+	if (!use_read) {
+		if (ioctl(r->fd, RELAYX_GET_GEOMETRY, &r->geo))
+			return -1;
+		r->map = mmap(NULL, r->geo.mmap_len, PROT_READ, MAP_SHARED,
+			      r->fd, 0);
+		if (r->map == MAP_FAILED)
+			return -1;
 	}
-	while (fgets(line, sizeof(line), f_stats)) {
-		if (sscanf(line, "%u %llu %llu %llu %llu", &cpu, &w, &b, &f,
-			   &g) != 5 || cpu >= MAX_CPUS)
-			continue;
-		rep[cpu].written = w;
-		rep[cpu].dropped_full = f;
-		rep[cpu].dropped_big = g;
-	}
-	fclose(f_stats);
+	nrep++;
 	return 0;
 }
 
-/* The records the module was asked to write on each CPU. */
-static unsigned long long read_param(const char *name)
+/* Drain every file; with @follow, until each one is closed and empty. */
+static int drain_all(int follow)
+{
+	struct pollfd pfd[MAX_CPUS];
+	int i, open_files;
+
+	do {
+		open_files = 0;
+		for (i = 0; i < nrep; i++) {
+			struct cpu_report *r = &rep[i];
+
+			if (r->eof)
+				continue;
+			if (use_read ? drain_read(r) : drain_mmap(r)) {
+				fprintf(stderr, "cpu %d: %s\n", r->cpu,
+					strerror(errno));
+				return -1;
+			}
+			pfd[open_files].fd = r->fd;
+			pfd[open_files].events = POLLIN;
+			open_files++;
+		}
+		if (!follow || !open_files)
+			break;
+		if (poll(pfd, open_files, 1000) < 0)
+			return -1;
+		/* POLLERR: closed and drained (read mode learns it here). */
+		for (i = 0; i < open_files; i++) {
+			int k;
+
+			if (!(pfd[i].revents & POLLERR))
+				continue;
+			for (k = 0; k < nrep; k++)
+				if (rep[k].fd == pfd[i].fd)
+					rep[k].eof = 1;
+		}
+	} while (open_files);
+	return 0;
+}
+
+/* The records the sample module was asked to write on each CPU. */
+static unsigned long long sample_nr_records(void)
 {
 	unsigned long long v = 0;
-	char path[256];
-	FILE *f;
+	const char *path = "/sys/module/relayx_sample/parameters/nr_records";
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path),
-		 "/sys/module/relayx_sample/parameters/%s", name);
-	f = fopen(path, "r");
 	if (!f || fscanf(f, "%llu", &v) != 1)
 		fprintf(stderr, "cannot read %s\n", path);
 	if (f)
@@ -113,38 +192,57 @@ static unsigned long long read_param(const char *name)
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "/sys/kernel/debug/relayx_sample";
-	unsigned long long total = 0, dropped = 0, attempts;
-	int cpu, failed = 0;
+	const char *dir = "/sys/kernel/debug/relayx_sample", *prefix = "cpu";
+	unsigned long long total = 0, dropped = 0, attempts = 0;
+	int cpu, i, opt, follow = 0, failed = 0;
+
+	while ((opt = getopt(argc, argv, "rfn:p:")) != -1) {
+		switch (opt) {
+		case 'r': use_read = 1; break;
+		case 'f': follow = 1; break;
+		case 'n': attempts = strtoull(optarg, NULL, 0); break;
+		case 'p': prefix = optarg; break;
+		default: return 2;
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind];
+	if (!attempts)
+		attempts = sample_nr_records();
 
 	for (cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (drain(dir, cpu))
+		if (open_cpu(dir, prefix, cpu)) {
+			perror(prefix);
 			return 1;
-	if (read_stats(dir))
+		}
+	if (!nrep || drain_all(follow))
 		return 1;
-	attempts = read_param("nr_records");
 
+	printf("%s: %s\n", prefix, use_read ? "read()" : "mmap + ioctl");
 	printf("%-4s %10s %10s %10s %10s %8s  %s\n", "cpu", "records",
 	       "bytes", "dropped", "too-big", "corrupt", "verdict");
-	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
-		struct cpu_report *r = &rep[cpu];
+	for (i = 0; i < nrep; i++) {
+		struct cpu_report *r = &rep[i];
 		int ok;
 
-		if (!r->present)
-			continue;
+		if (ioctl(r->fd, RELAYX_GET_STATS, &r->st))
+			return 1;
 		/*
-		 * Records are written in order, so drops can only be a tail
-		 * or gaps; their number must be what relayx counted, and
-		 * everything relayx says it wrote must have been read.
+		 * No overwrite: every record relayx says it wrote was read,
+		 * once and intact, and every other one was counted dropped.
 		 */
-		ok = !r->bad && r->gaps == 0 && r->records == r->written &&
-		     r->records + r->dropped_full + r->dropped_big == attempts;
-		printf("%-4d %10llu %10llu %10llu %10llu %8llu  %s\n", cpu,
-		       r->records, r->bytes, r->dropped_full, r->dropped_big,
-		       r->bad, ok ? "ok" : "MISMATCH");
+		ok = !r->bad && !r->have && r->records == r->st.msgs &&
+		     r->records + r->st.full + r->st.big == attempts;
+		printf("%-4d %10llu %10llu %10llu %10llu %8llu  %s\n", r->cpu,
+		       r->records, r->bytes, (unsigned long long)r->st.full,
+		       (unsigned long long)r->st.big, r->bad,
+		       ok ? "ok" : "MISMATCH");
 		total += r->records;
-		dropped += r->dropped_full + r->dropped_big;
+		dropped += r->st.full + r->st.big;
 		failed |= !ok;
+		if (r->map)
+			munmap(r->map, r->geo.mmap_len);
+		close(r->fd);
 	}
 	printf("total: %llu records read, %llu dropped and counted\n", total,
 	       dropped);

@@ -22,28 +22,19 @@
 #include <linux/string.h>
 #include <linux/cpuhotplug.h>
 #include <linux/lockdep.h>
+#include <linux/atomic.h>
+
+#include <uapi/linux/relayx.h>
 
 struct dentry;
 struct relayx_buf;
 
 /*
- * Per-buffer accounting. Every byte handed to a write is either written
- * (bytes) or counted as dropped (bytes_full, bytes_big); what was written
- * is later consumed or overwritten. The writer keeps the first seven
- * counters in buf->stats; relayx_buf_stats() adds the sub-buffer counts,
- * which live in buf->subbufs_produced and buf->subbufs_consumed.
+ * Per-buffer accounting, struct relayx_buf_stats, is shared with user
+ * space (RELAYX_GET_STATS). The writer keeps the first seven counters in
+ * buf->stats; relayx_buf_stats() adds the sub-buffer counts, which live in
+ * buf->subbufs_produced and buf->subbufs_consumed.
  */
-struct relayx_buf_stats {
-	u64 msgs;		/* messages written */
-	u64 bytes;		/* bytes written */
-	u64 full;		/* messages dropped: buffer full */
-	u64 bytes_full;		/* bytes of those */
-	u64 big;		/* messages dropped: longer than a sub-buffer */
-	u64 bytes_big;		/* bytes of those */
-	u64 overwritten;	/* sub-buffers overwritten before being read */
-	u64 produced;		/* sub-buffers finished (relayx_buf_stats() only) */
-	u64 consumed;		/* sub-buffers released (relayx_buf_stats() only) */
-};
 
 /**
  * struct relayx_buf - one per-cpu (or the global) buffer of a channel
@@ -62,6 +53,12 @@ struct relayx_buf_stats {
  * @pages: the buffer's pages, in order
  * @page_count: number of @pages
  * @stats: accounting, updated by the writer only
+ * @entered: sequence number of the sub-buffer the writer entered last
+ * @held: sequence number of the sub-buffer a reader holds, while @gate
+ *	has RELAYX_GATE_HELD
+ * @gate: RELAYX_GATE_* bits shared by the writer and the readers, so that
+ *	a held sub-buffer is never overwritten (relay_consume.c)
+ * @holder: the file that holds @held through RELAYX_GET_SUBBUF, if any
  * @read_wait: readers waiting in poll
  * @wakeup_work: defers reader wakeups out of the writer's context
  * @read_mutex: serializes readers of this buffer
@@ -84,6 +81,10 @@ struct relayx_buf {
 	struct page **pages;
 	unsigned int page_count;
 	struct relayx_buf_stats stats;
+	size_t entered;
+	size_t held;
+	atomic_long_t gate;
+	struct file *holder;
 	wait_queue_head_t read_wait;
 	struct irq_work wakeup_work;
 	struct mutex read_mutex;	/* reader state: consumed counts */
@@ -129,6 +130,7 @@ struct relayx_callbacks {
  * @has_base_filename: the buffers have files
  * @parent: directory of the files
  * @base_filename: name prefix of the files
+ * @stats_dentry: the channel's stats file, if any
  * @node: entry in the CPU hotplug instance list
  * @lock: serializes buffer creation, file setup and teardown
  * @kref: held by the client until relayx_close() and by every buffer
@@ -145,6 +147,7 @@ struct relayx_chan {
 	bool has_base_filename;
 	struct dentry *parent;
 	char base_filename[NAME_MAX];
+	struct dentry *stats_dentry;
 	struct hlist_node node;
 	struct mutex lock;		/* buffers and files of the channel */
 	struct kref kref;

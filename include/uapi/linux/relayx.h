@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * relayx: the user-space interface of a buffer file.
+ *
+ * A buffer file can be read() as a byte stream, or mmap()ed whole
+ * (offset 0, length mmap_len, read-only) and drained with the ioctls
+ * below, without copying:
+ *
+ *	RELAYX_GET_GEOMETRY  once, to size the mapping;
+ *	RELAYX_GET_SUBBUF    the oldest complete sub-buffer not yet consumed:
+ *	                     its data is at [offset, offset + len) of the
+ *	                     mapping, and stays unchanged until
+ *	RELAYX_PUT_SUBBUF    with its seq, which consumes it.
+ *
+ * RELAYX_GET_SUBBUF fails with EAGAIN when nothing is complete yet (poll()
+ * for POLLIN), and with ENODATA once the channel is closed and everything
+ * was consumed. See Documentation/userspace.rst.
+ */
+#ifndef _UAPI_LINUX_RELAYX_H
+#define _UAPI_LINUX_RELAYX_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * struct relayx_geometry - the shape of a buffer
+ * @subbuf_size: bytes per sub-buffer
+ * @n_subbufs: sub-buffers in the buffer
+ * @mmap_len: the only length mmap() accepts
+ */
+struct relayx_geometry {
+	__u64 subbuf_size;
+	__u64 n_subbufs;
+	__u64 mmap_len;
+};
+
+/**
+ * struct relayx_subbuf - a sub-buffer handed to the consumer
+ * @seq: its sequence number, for RELAYX_PUT_SUBBUF; sub-buffer
+ *	seq % n_subbufs of the mapping
+ * @offset: where its unconsumed data starts in the mapping
+ * @len: bytes of data from @offset; the padding is left out
+ */
+struct relayx_subbuf {
+	__u64 seq;
+	__u64 offset;
+	__u64 len;
+};
+
+/**
+ * struct relayx_buf_stats - the accounting of one buffer
+ * @msgs: messages written
+ * @bytes: bytes written
+ * @full: messages dropped because no sub-buffer was free
+ * @bytes_full: bytes of those
+ * @big: messages dropped because they were longer than a sub-buffer
+ * @bytes_big: bytes of those
+ * @overwritten: sub-buffers overwritten before being consumed
+ * @produced: sub-buffers finished by the writer
+ * @consumed: sub-buffers released by readers
+ *
+ * Every byte handed to a write is in @bytes, @bytes_full or @bytes_big;
+ * what is in @bytes is then consumed, still unread, or in an overwritten
+ * sub-buffer.
+ */
+struct relayx_buf_stats {
+	__u64 msgs;
+	__u64 bytes;
+	__u64 full;
+	__u64 bytes_full;
+	__u64 big;
+	__u64 bytes_big;
+	__u64 overwritten;
+	__u64 produced;
+	__u64 consumed;
+};
+
+/* Not in ioctl-number.rst: relayx is an out-of-tree module. */
+#define RELAYX_IOC_MAGIC	0xB8
+
+#define RELAYX_GET_GEOMETRY	_IOR(RELAYX_IOC_MAGIC, 0x01, struct relayx_geometry)
+#define RELAYX_GET_SUBBUF	_IOR(RELAYX_IOC_MAGIC, 0x02, struct relayx_subbuf)
+#define RELAYX_PUT_SUBBUF	_IOW(RELAYX_IOC_MAGIC, 0x03, __u64)
+#define RELAYX_GET_STATS	_IOR(RELAYX_IOC_MAGIC, 0x04, struct relayx_buf_stats)
+
+#endif /* _UAPI_LINUX_RELAYX_H */

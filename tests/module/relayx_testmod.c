@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The client the user-space tests drive: channels "a" and "b" in
+ * /sys/kernel/debug/relayx_test/, both fed the same numbered records
+ * (samples/relayx_sample.h), and a "ctl" file taking one command per
+ * write:
+ *
+ *   write N   N records from the writing task's CPU
+ *   run       records records from a kthread on every online CPU, then
+ *             close; returns when done
+ *   flush     relayx_flush() both channels
+ *   close     relayx_close() both channels
+ *
+ * "mapped" shows the buf_mapped/buf_unmapped calls the client received.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <relayx/relayx.h>
+
+#include "relayx_sample.h"
+
+static unsigned int subbuf_size = 4096;
+module_param(subbuf_size, uint, 0444);
+MODULE_PARM_DESC(subbuf_size, "bytes per sub-buffer");
+
+static unsigned int n_subbufs = 8;
+module_param(n_subbufs, uint, 0444);
+MODULE_PARM_DESC(n_subbufs, "sub-buffers per CPU");
+
+static bool overwrite;
+module_param(overwrite, bool, 0444);
+MODULE_PARM_DESC(overwrite, "flight-recorder mode instead of no-overwrite");
+
+static unsigned int records = 10000;
+module_param(records, uint, 0444);
+MODULE_PARM_DESC(records, "records each CPU writes on \"run\"");
+
+static struct dentry *dir;
+static struct relayx_chan *chans[2];
+static DEFINE_MUTEX(ctl_lock);		/* commands, and closing the channels */
+static DEFINE_PER_CPU(u64, next_seq);
+static atomic_t mapped, unmapped;
+
+static int testmod_subbuf_start(struct relayx_buf *buf, void *subbuf,
+				void *prev_subbuf, size_t prev_padding)
+{
+	return overwrite || !relayx_buf_full(buf);
+}
+
+static void testmod_buf_mapped(struct relayx_buf *buf, struct file *filp)
+{
+	atomic_inc(&mapped);
+}
+
+static void testmod_buf_unmapped(struct relayx_buf *buf, struct file *filp)
+{
+	atomic_inc(&unmapped);
+}
+
+static const struct relayx_callbacks testmod_cb = {
+	.subbuf_start = testmod_subbuf_start,
+	.buf_mapped = testmod_buf_mapped,
+	.buf_unmapped = testmod_buf_unmapped,
+};
+
+/* One record, to both channels, from the current CPU. */
+static void testmod_write_one(void)
+{
+	struct relayx_sample_record rec = { .magic = RELAYX_SAMPLE_MAGIC };
+
+	preempt_disable();
+	rec.cpu = smp_processor_id();
+	rec.seq = this_cpu_inc_return(next_seq) - 1;
+	relayx_sample_fill(&rec);
+	relayx_write(chans[0], &rec, sizeof(rec));
+	relayx_write(chans[1], &rec, sizeof(rec));
+	preempt_enable();
+}
+
+static int testmod_writer(void *unused)
+{
+	unsigned int i;
+
+	for (i = 0; i < records; i++) {
+		testmod_write_one();
+		/* Give the consumers a chance, so that not everything drops. */
+		if (i % 64 == 63)
+			usleep_range(50, 100);
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int testmod_run(void)
+{
+	struct task_struct **tasks;
+	unsigned int cpu;
+
+	tasks = kcalloc(nr_cpu_ids, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		tasks[cpu] = kthread_create_on_cpu(testmod_writer, NULL, cpu,
+						   "relayx_test/%u");
+		if (!IS_ERR(tasks[cpu]))
+			wake_up_process(tasks[cpu]);
+	}
+	for_each_online_cpu(cpu)
+		if (!IS_ERR_OR_NULL(tasks[cpu]))
+			kthread_stop(tasks[cpu]);
+	cpus_read_unlock();
+	kfree(tasks);
+	return 0;
+}
+
+static void testmod_close(void)
+{
+	relayx_close(chans[0]);
+	relayx_close(chans[1]);
+	chans[0] = NULL;
+	chans[1] = NULL;
+}
+
+static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	unsigned int n, i;
+	char cmd[32];
+	int ret = 0;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	strim(cmd);
+
+	mutex_lock(&ctl_lock);
+	if (!chans[0])
+		ret = -ENODEV;
+	else if (sscanf(cmd, "write %u", &n) == 1)
+		for (i = 0; i < n; i++)
+			testmod_write_one();
+	else if (!strcmp(cmd, "run"))
+		ret = testmod_run();
+	else if (!strcmp(cmd, "flush")) {
+		relayx_flush(chans[0]);
+		relayx_flush(chans[1]);
+	} else if (!strcmp(cmd, "close"))
+		testmod_close();
+	else
+		ret = -EINVAL;
+	if (!ret && !strcmp(cmd, "run"))
+		testmod_close();
+	mutex_unlock(&ctl_lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = ctl_write,
+	.llseek = no_llseek,
+};
+
+static int mapped_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "mapped %d unmapped %d\n", atomic_read(&mapped),
+		   atomic_read(&unmapped));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mapped);
+
+static int __init testmod_init(void)
+{
+	dir = debugfs_create_dir("relayx_test", NULL);
+	chans[0] = relayx_open("a", dir, subbuf_size, n_subbufs, &testmod_cb,
+			       NULL);
+	chans[1] = relayx_open("b", dir, subbuf_size, n_subbufs, &testmod_cb,
+			       NULL);
+	if (!chans[0] || !chans[1]) {
+		testmod_close();
+		debugfs_remove(dir);
+		return -ENOMEM;
+	}
+	debugfs_create_file("ctl", 0200, dir, NULL, &ctl_fops);
+	debugfs_create_file("mapped", 0400, dir, NULL, &mapped_fops);
+	return 0;
+}
+
+static void __exit testmod_exit(void)
+{
+	mutex_lock(&ctl_lock);
+	if (chans[0])
+		testmod_close();
+	mutex_unlock(&ctl_lock);
+	debugfs_remove(dir);
+}
+
+module_init(testmod_init);
+module_exit(testmod_exit);
+MODULE_DESCRIPTION("relayx test client driven from user space");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User-space tests of the buffer files, against tests/module/relayx_testmod
+ * loaded with its default geometry (8 sub-buffers of 4096 bytes, 64
+ * records each). Runs pinned to CPU 0, so that "write N" on the control
+ * file lands in file a0.
+ *
+ * usage: relayx_file_tests bad-calls|hold|poll|lifetime|perm
+ * hold wants the module loaded with overwrite=1 n_subbufs=4.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <linux/relayx.h>
+
+#include "relayx_sample.h"
+
+#define DIR	"/sys/kernel/debug/relayx_test"
+#define REC	((long)sizeof(struct relayx_sample_record))
+#define PER_SUB	(4096 / REC)
+
+static int failures;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("%s: ", ok ? "ok" : "FAILED");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	failures += !ok;
+}
+
+/* The call failed with exactly @err. */
+static void expect_errno(long ret, int err, const char *what)
+{
+	int got = errno;
+
+	check(ret == -1 && got == err, "%s: %s (got %ld, %s)", what,
+	      strerror(err), ret, ret == -1 ? strerror(got) : "success");
+}
+
+static void ctl(const char *fmt, ...)
+{
+	char cmd[64];
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fd = open(DIR "/ctl", O_WRONLY);
+	if (fd < 0 || write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+		printf("FAILED: ctl %s: %s\n", cmd, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
+
+static int open_buf(const char *name, int flags)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), DIR "/%s", name);
+	fd = open(path, flags);
+	if (fd < 0) {
+		printf("FAILED: open %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void mapped_counts(int *mapped, int *unmapped)
+{
+	FILE *f = fopen(DIR "/mapped", "r");
+
+	if (!f || fscanf(f, "mapped %d unmapped %d", mapped, unmapped) != 2) {
+		printf("FAILED: cannot read %s/mapped\n", DIR);
+		exit(1);
+	}
+	fclose(f);
+}
+
+/* A process that stores into @addr dies of SIGSEGV. */
+static void expect_store_faults(void *addr)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		*(volatile char *)addr = 1;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	      "a store into the mapping gets SIGSEGV");
+}
+
+static void bad_mmaps(int fd, size_t len)
+{
+	int rw = open_buf("a0", O_RDWR);
+	char *map, *again;
+
+	errno = 0;
+	expect_errno((long)mmap(NULL, len - 4096, PROT_READ, MAP_SHARED, fd, 0),
+		     EINVAL, "mmap shorter than the buffer");
+	expect_errno((long)mmap(NULL, len + 4096, PROT_READ, MAP_SHARED, fd, 0),
+		     EINVAL, "mmap longer than the buffer");
+	expect_errno((long)mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 4096),
+		     EINVAL, "mmap at an offset");
+	expect_errno((long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				fd, 0), EACCES, "writable shared mmap, O_RDONLY");
+	expect_errno((long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				rw, 0), EPERM, "writable shared mmap, O_RDWR");
+	expect_errno((long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+				fd, 0), EPERM, "writable private mmap");
+	expect_errno(write(rw, "x", 1), EINVAL, "write() to a buffer file");
+	close(rw);
+
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	check(map != MAP_FAILED, "read-only private mmap");
+	expect_errno(mprotect(map, len, PROT_READ | PROT_WRITE), EACCES,
+		     "mprotect to writable");
+	expect_store_faults(map);
+	expect_errno((long)mremap(map, len, len + 4096, 0), EFAULT,
+		     "mremap growing the mapping");
+	expect_errno((long)mremap(map, len, len - 4096, 0), EINVAL,
+		     "mremap shrinking the mapping");
+	expect_errno(munmap(map + 4096, 4096), EINVAL,
+		     "munmap of one page in the middle");
+	/* Moving it whole is fine: over a placeholder of the same size. */
+	again = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	again = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, again);
+	check(again != MAP_FAILED, "mremap moving the whole mapping");
+	munmap(again != MAP_FAILED ? again : map, len);
+}
+
+static int bad_calls(void)
+{
+	struct relayx_geometry geo;
+	struct relayx_subbuf sb, sb2;
+	int fd = open_buf("a0", O_RDONLY), mapped, unmapped, status;
+	char *map, byte;
+	__u64 bogus;
+	pid_t pid;
+
+	check(ioctl(fd, RELAYX_GET_GEOMETRY, &geo) == 0 &&
+	      geo.subbuf_size == 4096 && geo.n_subbufs == 8 &&
+	      geo.mmap_len == 8 * 4096, "geometry 8 x 4096");
+	expect_errno(ioctl(fd, RELAYX_GET_GEOMETRY, (void *)8), EFAULT,
+		     "geometry into a bad pointer");
+	expect_errno(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x7f, int), &bogus),
+		     ENOTTY, "unknown relayx ioctl");
+	expect_errno(ioctl(fd, TCGETS, &bogus), ENOTTY,
+		     "foreign ioctl");
+	expect_errno(ioctl(fd, RELAYX_GET_SUBBUF, &sb), EAGAIN,
+		     "nothing complete yet");
+	bad_mmaps(fd, geo.mmap_len);
+
+	/* Two complete sub-buffers, and a few records in the third. */
+	ctl("write %ld", 2 * PER_SUB + 3);
+	expect_errno(ioctl(fd, RELAYX_GET_SUBBUF, (void *)8), EFAULT,
+		     "sub-buffer into a bad pointer");
+	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0 &&
+	      sb.offset == 0 && sb.len == 4096,
+	      "the failed get consumed nothing: sub-buffer 0 again");
+	expect_errno(ioctl(fd, RELAYX_GET_SUBBUF, &sb2), EBUSY,
+		     "a second get while holding one");
+	expect_errno(read(fd, &byte, 1), EBUSY, "read() while holding one");
+	bogus = sb.seq + 1;
+	expect_errno(ioctl(fd, RELAYX_PUT_SUBBUF, &bogus), EINVAL,
+		     "put of a sub-buffer not held");
+	expect_errno(ioctl(fd, RELAYX_PUT_SUBBUF, (void *)8), EFAULT,
+		     "put from a bad pointer");
+	check(ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq) == 0, "put");
+	expect_errno(ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq), EINVAL,
+		     "put twice");
+
+	/* The mapping, in a child too: callbacks balance across fork. */
+	map = mmap(NULL, geo.mmap_len, PROT_READ, MAP_SHARED, fd, 0);
+	check(map != MAP_FAILED, "mmap of the whole buffer");
+	pid = fork();
+	if (pid == 0)
+		_exit(((struct relayx_sample_record *)(map + 4096))->seq !=
+		      (unsigned long long)PER_SUB);
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a forked child reads the mapping");
+	munmap(map, geo.mmap_len);
+	mapped_counts(&mapped, &unmapped);
+	check(mapped > 0 && mapped == unmapped,
+	      "buf_mapped and buf_unmapped balance (%d, %d)", mapped,
+	      unmapped);
+	close(fd);
+	return failures;
+}
+
+static int hold(void)
+{
+	struct relayx_buf_stats st;
+	struct relayx_subbuf sb;
+	int fd = open_buf("a0", O_RDONLY), ret;
+	size_t len = 4 * 4096;
+	char *map, copy[4096];
+
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	ctl("write %ld", 3 * PER_SUB + 1);
+	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0,
+	      "hold sub-buffer 0");
+	memcpy(copy, map + sb.offset, sb.len);
+	/* Ten laps' worth: the writer must go around the held one. */
+	ctl("write %ld", 10 * 4 * PER_SUB);
+	check(!memcmp(copy, map + sb.offset, sb.len),
+	      "the held sub-buffer did not change");
+	ret = ioctl(fd, RELAYX_GET_STATS, &st);
+	check(ret == 0 && st.full > 0, "the writes it refused are counted (%llu)",
+	      (unsigned long long)st.full);
+	check(ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq) == 0, "put it back");
+	/* Free again: the writer laps the unread ones and counts them. */
+	ctl("write %ld", 2 * PER_SUB);
+	ret = ioctl(fd, RELAYX_GET_STATS, &st);
+	check(ret == 0 && st.overwritten > 0,
+	      "overwrite resumes after the put (%llu overwritten)",
+	      (unsigned long long)st.overwritten);
+	check(st.msgs + st.full == 3 * PER_SUB + 1 + 42 * PER_SUB,
+	      "every record written or counted (%llu + %llu)",
+	      (unsigned long long)st.msgs, (unsigned long long)st.full);
+	munmap(map, len);
+	close(fd);
+	return failures;
+}
+
+/* Block in poll() on @fd while a child does @cmd a second from now. */
+static void poll_wakes(int fd, const char *cmd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	pid_t pid = fork();
+	int ret;
+
+	if (pid == 0) {
+		sleep(1);
+		ctl("%s", cmd);
+		_exit(0);
+	}
+	/* Generous: a wakeup that never comes fails, a slow one does not. */
+	ret = poll(&pfd, 1, 60000);
+	waitpid(pid, NULL, 0);
+	check(ret == 1, "poll wakes for %s (revents %#x)", cmd, pfd.revents);
+}
+
+static int poll_test(void)
+{
+	struct pollfd pfd;
+	int fd = open_buf("a0", O_RDONLY);
+	char buf[8192];
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	check(poll(&pfd, 1, 0) == 0, "no POLLIN while nothing is complete");
+	poll_wakes(fd, "write 65");
+	check(poll(&pfd, 1, 0) == 1 &&
+	      pfd.revents == POLLIN, "POLLIN for the complete sub-buffer");
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	/* The record left in the open sub-buffer is read too. */
+	check(poll(&pfd, 1, 0) == 0, "no POLLIN once drained");
+	poll_wakes(fd, "close");
+	check(read(fd, buf, sizeof(buf)) == 0, "read() after close: end");
+	check(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
+	      "POLLERR: closed and drained (revents %#x)", pfd.revents);
+	close(fd);
+	return failures;
+}
+
+static int lifetime(void)
+{
+	struct relayx_subbuf sb;
+	int fa = open_buf("a0", O_RDONLY), fb = open_buf("b0", O_RDONLY);
+	size_t len = 8 * 4096, got = 0;
+	char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fa, 0);
+	char buf[4096];
+	ssize_t n;
+
+	check(map != MAP_FAILED, "mmap a0");
+	ctl("write %ld", PER_SUB + 5);
+	ctl("close");
+	check(system("rmmod relayx_testmod") == 0,
+	      "the client unloads while a file is open and mapped");
+	check(system("rmmod relayx 2>/dev/null") != 0,
+	      "relayx itself stays while they are");
+	while (ioctl(fa, RELAYX_GET_SUBBUF, &sb) == 0) {
+		got += sb.len;
+		check(ioctl(fa, RELAYX_PUT_SUBBUF, &sb.seq) == 0, "put");
+	}
+	check(errno == ENODATA, "closed and drained: ENODATA (%s)",
+	      strerror(errno));
+	check(got == (size_t)(PER_SUB + 5) * REC,
+	      "mmap consumer got every byte after the unload (%zu)", got);
+	got = 0;
+	while ((n = read(fb, buf, sizeof(buf))) > 0)
+		got += n;
+	check(n == 0 && got == (size_t)(PER_SUB + 5) * REC,
+	      "read() consumer got every byte after the unload (%zu)", got);
+	munmap(map, len);
+	close(fa);
+	close(fb);
+	return failures;
+}
+
+static int perm(void)
+{
+	struct stat st = { 0 };
+	int status, ret;
+	pid_t pid;
+
+	ret = stat(DIR "/a0", &st);
+	check(ret == 0 && (st.st_mode & 07777) == 0400 && st.st_uid == 0,
+	      "a0 is 0400 root (%o)", st.st_mode & 07777);
+	ret = stat(DIR "/astats", &st);
+	check(ret == 0 && (st.st_mode & 07777) == 0400, "astats is 0400 (%o)",
+	      st.st_mode & 07777);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(open(DIR "/a0", O_RDONLY) == -1 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "an unprivileged user cannot open a0");
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	cpu_set_t cpu0;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0)) {
+		perror("sched_setaffinity");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 2)
+		return 2;
+	if (!strcmp(argv[1], "bad-calls"))
+		return bad_calls();
+	if (!strcmp(argv[1], "hold"))
+		return hold();
+	if (!strcmp(argv[1], "poll"))
+		return poll_test();
+	if (!strcmp(argv[1], "lifetime"))
+		return lifetime();
+	if (!strcmp(argv[1], "perm"))
+		return perm();
+	return 2;
+}
