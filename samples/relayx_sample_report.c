@@ -198,11 +198,20 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "rfn:p:")) != -1) {
 		switch (opt) {
-		case 'r': use_read = 1; break;
-		case 'f': follow = 1; break;
-		case 'n': attempts = strtoull(optarg, NULL, 0); break;
-		case 'p': prefix = optarg; break;
-		default: return 2;
+		case 'r':
+			use_read = 1;
+			break;
+		case 'f':
+			follow = 1;
+			break;
+		case 'n':
+			attempts = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			prefix = optarg;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind < argc)

@@ -6,8 +6,8 @@
  * write:
  *
  *   write N   N records from the writing task's CPU
- *   run       records records from a kthread on every online CPU, then
- *             close; returns when done
+ *   run       from a kthread on every online CPU, as many records as
+ *             the records parameter says, then close; returns when done
  *   flush     relayx_flush() both channels
  *   close     relayx_close() both channels
  *
@@ -147,20 +147,21 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 	strim(cmd);
 
 	mutex_lock(&ctl_lock);
-	if (!chans[0])
+	if (!chans[0]) {
 		ret = -ENODEV;
-	else if (sscanf(cmd, "write %u", &n) == 1)
+	} else if (sscanf(cmd, "write %u", &n) == 1) {
 		for (i = 0; i < n; i++)
 			testmod_write_one();
-	else if (!strcmp(cmd, "run"))
+	} else if (!strcmp(cmd, "run")) {
 		ret = testmod_run();
-	else if (!strcmp(cmd, "flush")) {
+	} else if (!strcmp(cmd, "flush")) {
 		relayx_flush(chans[0]);
 		relayx_flush(chans[1]);
-	} else if (!strcmp(cmd, "close"))
+	} else if (!strcmp(cmd, "close")) {
 		testmod_close();
-	else
+	} else {
 		ret = -EINVAL;
+	}
 	if (!ret && !strcmp(cmd, "run"))
 		testmod_close();
 	mutex_unlock(&ctl_lock);

@@ -55,7 +55,7 @@ static void expect_errno(long ret, int err, const char *what)
 	      strerror(err), ret, ret == -1 ? strerror(got) : "success");
 }
 
-static void ctl(const char *fmt, ...)
+static void send_cmd(const char *fmt, ...)
 {
 	char cmd[64];
 	va_list ap;
@@ -66,7 +66,7 @@ static void ctl(const char *fmt, ...)
 	va_end(ap);
 	fd = open(DIR "/ctl", O_WRONLY);
 	if (fd < 0 || write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
-		printf("FAILED: ctl %s: %s\n", cmd, strerror(errno));
+		printf("FAILED: command '%s': %s\n", cmd, strerror(errno));
 		exit(1);
 	}
 	close(fd);
@@ -104,7 +104,8 @@ static void expect_store_faults(void *addr)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		*(volatile char *)addr = 1;
+		/* addr escapes to the kernel: the store cannot be elided. */
+		*(char *)addr = 1;
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
@@ -174,7 +175,7 @@ static int bad_calls(void)
 	bad_mmaps(fd, geo.mmap_len);
 
 	/* Two complete sub-buffers, and a few records in the third. */
-	ctl("write %ld", 2 * PER_SUB + 3);
+	send_cmd("write %ld", 2 * PER_SUB + 3);
 	expect_errno(ioctl(fd, RELAYX_GET_SUBBUF, (void *)8), EFAULT,
 		     "sub-buffer into a bad pointer");
 	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0 &&
@@ -222,12 +223,12 @@ static int hold(void)
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return 1;
-	ctl("write %ld", 3 * PER_SUB + 1);
+	send_cmd("write %ld", 3 * PER_SUB + 1);
 	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0,
-	      "hold sub-buffer 0");
+	      "get sub-buffer 0");
 	memcpy(copy, map + sb.offset, sb.len);
 	/* Ten laps' worth: the writer must go around the held one. */
-	ctl("write %ld", 10 * 4 * PER_SUB);
+	send_cmd("write %ld", 10 * 4 * PER_SUB);
 	check(!memcmp(copy, map + sb.offset, sb.len),
 	      "the held sub-buffer did not change");
 	ret = ioctl(fd, RELAYX_GET_STATS, &st);
@@ -235,7 +236,7 @@ static int hold(void)
 	      (unsigned long long)st.full);
 	check(ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq) == 0, "put it back");
 	/* Free again: the writer laps the unread ones and counts them. */
-	ctl("write %ld", 2 * PER_SUB);
+	send_cmd("write %ld", 2 * PER_SUB);
 	ret = ioctl(fd, RELAYX_GET_STATS, &st);
 	check(ret == 0 && st.overwritten > 0,
 	      "overwrite resumes after the put (%llu overwritten)",
@@ -257,7 +258,7 @@ static void poll_wakes(int fd, const char *cmd)
 
 	if (pid == 0) {
 		sleep(1);
-		ctl("%s", cmd);
+		send_cmd("%s", cmd);
 		_exit(0);
 	}
 	/* Generous: a wakeup that never comes fails, a slow one does not. */
@@ -300,8 +301,8 @@ static int lifetime(void)
 	ssize_t n;
 
 	check(map != MAP_FAILED, "mmap a0");
-	ctl("write %ld", PER_SUB + 5);
-	ctl("close");
+	send_cmd("write %ld", PER_SUB + 5);
+	send_cmd("close");
 	check(system("rmmod relayx_testmod") == 0,
 	      "the client unloads while a file is open and mapped");
 	check(system("rmmod relayx 2>/dev/null") != 0,
