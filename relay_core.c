@@ -48,6 +48,7 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->subbufs_consumed = 0;
 	buf->bytes_consumed = 0;
 	buf->prev_padding = 0;
+	buf->bytes_produced = 0;
 	buf->committed = 0;
 	buf->offset = 0;
 	buf->entered = 0;
@@ -55,6 +56,7 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	atomic_long_set(&buf->gate, 0);
 	memset(&buf->stats, 0, sizeof(buf->stats));
 	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
+	relayx_buf_update_size(buf);
 	buf->data = relayx_subbuf_addr(buf, 0);
 	if (!chan->cb->subbuf_start(buf, buf->data, NULL, 0))
 		buf->offset = chan->subbuf_size + 1;
@@ -129,6 +131,8 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 		relayx_buf_put(buf);
 		return NULL;
 	}
+	if (!chan->has_base_filename && !relayx_global_buf(chan))
+		relayx_ask_global(chan, buf);
 	relayx_buf_reset(buf);
 	*per_cpu_ptr(chan->buf, cpu) = buf;
 	return buf;
@@ -363,9 +367,11 @@ static void relayx_finish_subbuf(struct relayx_buf *buf)
 
 	buf->prev_padding = buf->chan->subbuf_size - buf->offset;
 	buf->padding[old] = buf->prev_padding;
+	WRITE_ONCE(buf->bytes_produced, buf->bytes_produced + buf->offset);
 	WRITE_ONCE(buf->committed, 0);
-	/* Pairs with the acquire in relayx_read_avail(). */
+	/* Pairs with the acquire in relayx_hold_unread(). */
 	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
+	relayx_buf_update_size(buf);
 	if (wq_has_sleeper(&buf->read_wait))
 		irq_work_queue(&buf->wakeup_work);
 }

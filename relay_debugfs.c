@@ -34,6 +34,9 @@ static struct dentry *relayx_default_create_buf_file(const char *filename,
 						     struct relayx_buf *buf,
 						     int *is_global)
 {
+	/* Asked for is_global only (buffer-only channel): no file. */
+	if (!filename)
+		return NULL;
 	/*
 	 * No debugfs proxy: it would fail reads with -EIO once the file is
 	 * removed, while relayx keeps a closed channel's buffers readable
@@ -81,8 +84,52 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
 	if (is_global)
 		chan->is_global = true;
-	buf->dentry = dentry;
+	WRITE_ONCE(buf->dentry, dentry);
+	relayx_buf_update_size(buf);
 	return 0;
+}
+
+/**
+ * relayx_ask_global - learn whether a buffer-only channel is global
+ * @chan: a channel without base filename, chan->lock held
+ * @buf: its first buffer
+ *
+ * As upstream does, create_buf_file is called with a NULL name: it only
+ * sets *is_global. Whatever it returns is ignored (upstream 6.1 fails the
+ * open when it is NULL, so buffer-only channels only work there with a
+ * callback that returns something else).
+ */
+void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf)
+{
+	int is_global = 0;
+
+	chan->cb->create_buf_file(NULL, NULL, 0400, buf, &is_global);
+	chan->is_global = is_global;
+}
+
+/**
+ * relayx_buf_update_size - make the file size say what was produced
+ * @buf: the buffer, from its writer or from file creation
+ *
+ * Both may run at once (late file setup racing a writer); the loop makes
+ * the last size written the current one.
+ */
+void relayx_buf_update_size(struct relayx_buf *buf)
+{
+	struct dentry *dentry;
+	size_t size;
+
+	/* Orders the caller's store (size or dentry) before these loads. */
+	smp_mb();
+	dentry = READ_ONCE(buf->dentry);
+	if (!dentry)
+		return;
+	do {
+		size = READ_ONCE(buf->bytes_produced);
+		i_size_write(d_inode(dentry), size);
+		/* The size written is visible before it is checked again. */
+		smp_mb();
+	} while (READ_ONCE(buf->bytes_produced) != size);
 }
 
 /**
@@ -92,7 +139,7 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 void relayx_buf_remove_file(struct relayx_buf *buf)
 {
 	buf->chan->cb->remove_buf_file(buf->dentry);
-	buf->dentry = NULL;
+	WRITE_ONCE(buf->dentry, NULL);
 }
 
 static void relayx_stats_add(struct relayx_buf_stats *sum,

@@ -5,6 +5,8 @@
  * anything. Going offline tears nothing down: the buffer stays, with its
  * data and file, and serves the CPU again when it comes back.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpuhotplug.h>
 
 #include "relayx_internal.h"
@@ -19,7 +21,11 @@ static int relayx_cpu_prepare(unsigned int cpu, struct hlist_node *node)
 	mutex_lock(&chan->lock);
 	buf = relayx_buf_create(chan, cpu);
 	mutex_unlock(&chan->lock);
-	return buf ? 0 : -ENOMEM;
+	if (buf)
+		return 0;
+	pr_warn_ratelimited("cpu %u: cannot create its buffer or file; it stays down\n",
+			    cpu);
+	return -ENOMEM;
 }
 
 /**

@@ -36,6 +36,8 @@ void relayx_forget_holder(struct relayx_buf *buf, struct file *filp);
 /* relay_debugfs.c: default callbacks, buffer and stats files */
 int relayx_buf_create_file(struct relayx_buf *buf);
 void relayx_buf_remove_file(struct relayx_buf *buf);
+void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf);
+void relayx_buf_update_size(struct relayx_buf *buf);
 void relayx_chan_create_stats(struct relayx_chan *chan);
 void relayx_chan_remove_stats(struct relayx_chan *chan);
 extern const struct relayx_callbacks relayx_default_callbacks;

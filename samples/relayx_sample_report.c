@@ -9,12 +9,16 @@
  * drained with RELAYX_GET_SUBBUF/RELAYX_PUT_SUBBUF (see
  * Documentation/userspace.rst). -r uses read() instead.
  *
- * usage: relayx_sample_report [-r] [-f] [-n RECORDS] [-p PREFIX] [DIR]
+ * usage: relayx_sample_report [-r] [-f] [-o] [-n RECORDS | -N FILE] [-p PREFIX]
+ *                             [DIR]
  *   -r  read() instead of mmap
  *   -f  follow: poll until the channel is closed and drained, instead of
  *       stopping when nothing is ready
+ *   -o  the channel is in overwrite mode: records may also be lost in
+ *       overwritten sub-buffers, which must account for them exactly
  *   -n  records each CPU was asked to write (default: the sample's
  *       nr_records parameter)
+ *   -N  a file of "cpu count" lines: the records each CPU was handed
  *   -p  file name prefix (default "cpu")
  *   DIR default /sys/kernel/debug/relayx_sample
  */
@@ -40,13 +44,13 @@ struct cpu_report {
 	struct relayx_geometry geo;
 	char partial[sizeof(struct relayx_sample_record)];
 	size_t have;			/* read mode: bytes in partial */
-	unsigned long long records, bytes, bad;
+	unsigned long long records, bytes, bad, torn, attempts;
 	long long next_seq;
 	struct relayx_buf_stats st;
 };
 
 static struct cpu_report rep[MAX_CPUS];
-static int nrep, use_read;
+static int nrep, use_read, overwrite;
 
 static void check_record(struct cpu_report *r,
 			 const struct relayx_sample_record *rec)
@@ -90,13 +94,14 @@ static int drain_read(struct cpu_report *r)
 
 /*
  * Mmap mode: each sub-buffer handed over holds whole records, between
- * offset and offset + len of the mapping, unchanged until it is put back.
+ * offset and offset + len of the mapping, unchanged until it is put back:
+ * consecutive records, even in overwrite mode.
  */
 static int drain_mmap(struct cpu_report *r)
 {
 	struct relayx_sample_record rec;
 	struct relayx_subbuf sb;
-	__u64 off;
+	__u64 off, prev = 0;
 
 	while (ioctl(r->fd, RELAYX_GET_SUBBUF, &sb) == 0) {
 		r->bytes += sb.len;
@@ -104,6 +109,9 @@ static int drain_mmap(struct cpu_report *r)
 			r->bad++;
 		for (off = 0; off + sizeof(rec) <= sb.len; off += sizeof(rec)) {
 			memcpy(&rec, r->map + sb.offset + off, sizeof(rec));
+			if (off && rec.seq != prev + 1)
+				r->torn++;
+			prev = rec.seq;
 			check_record(r, &rec);
 		}
 		if (ioctl(r->fd, RELAYX_PUT_SUBBUF, &sb.seq))
@@ -124,9 +132,9 @@ static int open_cpu(const char *dir, const char *prefix, int cpu)
 	if (r->fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	r->cpu = cpu;
+	if (ioctl(r->fd, RELAYX_GET_GEOMETRY, &r->geo))
+		return -1;
 	if (!use_read) {
-		if (ioctl(r->fd, RELAYX_GET_GEOMETRY, &r->geo))
-			return -1;
 		r->map = mmap(NULL, r->geo.mmap_len, PROT_READ, MAP_SHARED,
 			      r->fd, 0);
 		if (r->map == MAP_FAILED)
@@ -176,6 +184,43 @@ static int drain_all(int follow)
 	return 0;
 }
 
+/*
+ * Every record relayx says it wrote was read, once and intact, except in
+ * overwrite mode those of the sub-buffers it says were overwritten: a
+ * sub-buffer holds subbuf_size / 64 records. read() may have taken part
+ * of a sub-buffer before it was lapped, mmap consumers take them whole.
+ */
+static int verify_losses(const struct cpu_report *r)
+{
+	unsigned long long lost = r->st.msgs - r->records;
+	unsigned long long in_overwritten = r->st.overwritten *
+		(r->geo.subbuf_size / sizeof(struct relayx_sample_record));
+
+	if (r->records > r->st.msgs)
+		return 0;
+	if (!overwrite)
+		return lost == 0;
+	return use_read ? lost <= in_overwritten : lost == in_overwritten;
+}
+
+/* Per-CPU attempts from a "cpu count" file. */
+static int read_attempts(const char *path)
+{
+	unsigned long long count;
+	unsigned int cpu;
+	FILE *f = fopen(path, "r");
+	int i;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%u %llu", &cpu, &count) == 2)
+		for (i = 0; i < nrep; i++)
+			if (rep[i].cpu == (int)cpu)
+				rep[i].attempts = count;
+	fclose(f);
+	return 0;
+}
+
 /* The records the sample module was asked to write on each CPU. */
 static unsigned long long sample_nr_records(void)
 {
@@ -193,11 +238,15 @@ static unsigned long long sample_nr_records(void)
 int main(int argc, char **argv)
 {
 	const char *dir = "/sys/kernel/debug/relayx_sample", *prefix = "cpu";
+	const char *attempts_file = NULL;
 	unsigned long long total = 0, dropped = 0, attempts = 0;
 	int cpu, i, opt, follow = 0, failed = 0;
 
-	while ((opt = getopt(argc, argv, "rfn:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "rfon:N:p:")) != -1) {
 		switch (opt) {
+		case 'o':
+			overwrite = 1;
+			break;
 		case 'r':
 			use_read = 1;
 			break;
@@ -206,6 +255,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			attempts = strtoull(optarg, NULL, 0);
+			break;
+		case 'N':
+			attempts_file = optarg;
 			break;
 		case 'p':
 			prefix = optarg;
@@ -216,7 +268,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		dir = argv[optind];
-	if (!attempts)
+	if (!attempts && !attempts_file)
 		attempts = sample_nr_records();
 
 	for (cpu = 0; cpu < MAX_CPUS; cpu++)
@@ -226,25 +278,32 @@ int main(int argc, char **argv)
 		}
 	if (!nrep || drain_all(follow))
 		return 1;
+	for (i = 0; i < nrep; i++)
+		rep[i].attempts = attempts;
+	/* Read once the writers are done: after the drain. */
+	if (attempts_file && read_attempts(attempts_file)) {
+		perror(attempts_file);
+		return 1;
+	}
 
 	printf("%s: %s\n", prefix, use_read ? "read()" : "mmap + ioctl");
-	printf("%-4s %10s %10s %10s %10s %8s  %s\n", "cpu", "records",
-	       "bytes", "dropped", "too-big", "corrupt", "verdict");
+	printf("%-4s %10s %10s %10s %10s %11s %8s  %s\n", "cpu", "records",
+	       "bytes", "dropped", "too-big", "overwritten", "corrupt",
+	       "verdict");
 	for (i = 0; i < nrep; i++) {
 		struct cpu_report *r = &rep[i];
 		int ok;
 
 		if (ioctl(r->fd, RELAYX_GET_STATS, &r->st))
 			return 1;
-		/*
-		 * No overwrite: every record relayx says it wrote was read,
-		 * once and intact, and every other one was counted dropped.
-		 */
-		ok = !r->bad && !r->have && r->records == r->st.msgs &&
-		     r->records + r->st.full + r->st.big == attempts;
-		printf("%-4d %10llu %10llu %10llu %10llu %8llu  %s\n", r->cpu,
-		       r->records, r->bytes, (unsigned long long)r->st.full,
-		       (unsigned long long)r->st.big, r->bad,
+		ok = !r->bad && !r->torn && !r->have &&
+		     r->st.msgs + r->st.full + r->st.big == r->attempts &&
+		     verify_losses(r);
+		printf("%-4d %10llu %10llu %10llu %10llu %11llu %8llu  %s\n",
+		       r->cpu, r->records, r->bytes,
+		       (unsigned long long)r->st.full,
+		       (unsigned long long)r->st.big,
+		       (unsigned long long)r->st.overwritten, r->bad + r->torn,
 		       ok ? "ok" : "MISMATCH");
 		total += r->records;
 		dropped += r->st.full + r->st.big;

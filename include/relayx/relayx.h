@@ -50,6 +50,8 @@ struct relayx_buf;
  *	reached through the direct map (see relayx_subbuf_addr())
  * @padding: unused tail of each finished sub-buffer
  * @prev_padding: padding of the sub-buffer finished last
+ * @bytes_produced: bytes in the sub-buffers finished so far, padding
+ *	left out: the size of the buffer's file
  * @pages: the buffer's pages, in order
  * @page_count: number of @pages
  * @stats: accounting, updated by the writer only
@@ -78,6 +80,7 @@ struct relayx_buf {
 	void *vaddr;
 	u32 *padding;
 	size_t prev_padding;
+	size_t bytes_produced;
 	struct page **pages;
 	unsigned int page_count;
 	struct relayx_buf_stats stats;
@@ -214,7 +217,7 @@ static inline void *relayx_buf_reserve(struct relayx_buf *buf, size_t length)
 			return NULL;
 		off = buf->offset;
 	}
-	/* Pairs with the acquire in relayx_read_avail(). */
+	/* Pairs with the acquire in relayx_hold_unread(). */
 	smp_store_release(&buf->committed, off);
 	buf->offset = off + length;
 	buf->stats.msgs++;

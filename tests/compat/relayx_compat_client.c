@@ -33,6 +33,9 @@ static struct dentry *compat_create_buf_file(const char *filename,
 					     struct rchan_buf *buf,
 					     int *is_global)
 {
+	/* A buffer-only channel asks for is_global alone, as upstream does. */
+	if (!filename)
+		return NULL;
 	return debugfs_create_file(filename, mode, parent, buf,
 				   &relay_file_operations);
 }

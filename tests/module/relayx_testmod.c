@@ -8,10 +8,15 @@
  *   write N   N records from the writing task's CPU
  *   run       from a kthread on every online CPU, as many records as
  *             the records parameter says, then close; returns when done
+ *   start     a writer kthread per online CPU, not bound to it, writing
+ *             until "stop", which then closes (for CPU hotplug)
+ *   setup     relayx_late_setup_files() (module loaded with early=1, the
+ *             channels then start without files)
  *   flush     relayx_flush() both channels
  *   close     relayx_close() both channels
  *
- * "mapped" shows the buf_mapped/buf_unmapped calls the client received.
+ * "mapped" shows the buf_mapped/buf_unmapped calls the client received,
+ * "seqs" how many records each CPU was handed ("cpu count" lines).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,10 +49,15 @@ static unsigned int records = 10000;
 module_param(records, uint, 0444);
 MODULE_PARM_DESC(records, "records each CPU writes on \"run\"");
 
+static bool early;
+module_param(early, bool, 0444);
+MODULE_PARM_DESC(early, "open buffer-only channels; \"setup\" adds the files");
+
 static struct dentry *dir;
 static struct relayx_chan *chans[2];
 static DEFINE_MUTEX(ctl_lock);		/* commands, and closing the channels */
 static DEFINE_PER_CPU(u64, next_seq);
+static struct task_struct **free_writers;	/* "start" */
 static atomic_t mapped, unmapped;
 
 static int testmod_subbuf_start(struct relayx_buf *buf, void *subbuf,
@@ -101,6 +111,47 @@ static int testmod_writer(void *unused)
 	return 0;
 }
 
+static int testmod_free_writer(void *unused)
+{
+	unsigned int i = 0;
+
+	/* Lighter than "run": CPU hotplug needs the vCPUs too. */
+	while (!kthread_should_stop()) {
+		testmod_write_one();
+		if (++i % 8 == 0)
+			usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static int testmod_start(void)
+{
+	unsigned int i;
+
+	if (free_writers)
+		return -EBUSY;
+	free_writers = kcalloc(nr_cpu_ids, sizeof(*free_writers), GFP_KERNEL);
+	if (!free_writers)
+		return -ENOMEM;
+	for (i = 0; i < num_online_cpus(); i++)
+		free_writers[i] = kthread_run(testmod_free_writer, NULL,
+					      "relayx_free/%u", i);
+	return 0;
+}
+
+static void testmod_stop(void)
+{
+	unsigned int i;
+
+	if (!free_writers)
+		return;
+	for (i = 0; i < nr_cpu_ids; i++)
+		if (!IS_ERR_OR_NULL(free_writers[i]))
+			kthread_stop(free_writers[i]);
+	kfree(free_writers);
+	free_writers = NULL;
+}
+
 static int testmod_run(void)
 {
 	struct task_struct **tasks;
@@ -126,6 +177,7 @@ static int testmod_run(void)
 
 static void testmod_close(void)
 {
+	testmod_stop();
 	relayx_close(chans[0]);
 	relayx_close(chans[1]);
 	chans[0] = NULL;
@@ -154,6 +206,13 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 			testmod_write_one();
 	} else if (!strcmp(cmd, "run")) {
 		ret = testmod_run();
+	} else if (!strcmp(cmd, "start")) {
+		ret = testmod_start();
+	} else if (!strcmp(cmd, "stop")) {
+		testmod_close();
+	} else if (!strcmp(cmd, "setup")) {
+		ret = relayx_late_setup_files(chans[0], "a", dir) ?:
+		      relayx_late_setup_files(chans[1], "b", dir);
 	} else if (!strcmp(cmd, "flush")) {
 		relayx_flush(chans[0]);
 		relayx_flush(chans[1]);
@@ -182,13 +241,23 @@ static int mapped_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mapped);
 
+static int seqs_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		seq_printf(m, "%u %llu\n", cpu, per_cpu(next_seq, cpu));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(seqs);
+
 static int __init testmod_init(void)
 {
 	dir = debugfs_create_dir("relayx_test", NULL);
-	chans[0] = relayx_open("a", dir, subbuf_size, n_subbufs, &testmod_cb,
-			       NULL);
-	chans[1] = relayx_open("b", dir, subbuf_size, n_subbufs, &testmod_cb,
-			       NULL);
+	chans[0] = relayx_open(early ? NULL : "a", early ? NULL : dir,
+			       subbuf_size, n_subbufs, &testmod_cb, NULL);
+	chans[1] = relayx_open(early ? NULL : "b", early ? NULL : dir,
+			       subbuf_size, n_subbufs, &testmod_cb, NULL);
 	if (!chans[0] || !chans[1]) {
 		testmod_close();
 		debugfs_remove(dir);
@@ -196,6 +265,7 @@ static int __init testmod_init(void)
 	}
 	debugfs_create_file("ctl", 0200, dir, NULL, &ctl_fops);
 	debugfs_create_file("mapped", 0400, dir, NULL, &mapped_fops);
+	debugfs_create_file("seqs", 0400, dir, NULL, &seqs_fops);
 	return 0;
 }
 
