@@ -8,12 +8,14 @@
 #   make kdir KERNEL=...       print that kernel's build directory
 #   make check                 every test, in QEMU (see README.md)
 #   make demo                  the sample client and its report, in QEMU
+#   make bench                 relayx against relay, ftrace's ring buffer
+#                              and memcpy, in QEMU (build/bench/)
 #   make clean
 
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules kdir check demo clean
+.PHONY: all modules kdir check demo bench clean
 
 ifeq ($(KERNEL),)
 all modules:
@@ -31,6 +33,9 @@ check:
 
 demo:
 	scripts/demo
+
+bench:
+	scripts/bench
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

@@ -101,6 +101,9 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 				return -EAGAIN;
 			/* Pairs with the release in relayx_buf_reserve(). */
 			limit = smp_load_acquire(&buf->committed);
+			/* Moved on meanwhile? Then limit is the next one's. */
+			if (smp_load_acquire(&buf->subbufs_produced) != produced)
+				continue;
 			if (limit <= buf->bytes_consumed)
 				return -EAGAIN;
 		} else {

@@ -359,7 +359,8 @@ EXPORT_SYMBOL_GPL(relayx_late_setup_files);
  * Finish the current sub-buffer: its unused tail becomes its padding, and
  * it is published to readers. committed is reset before the sub-buffer
  * count moves, so a reader that sees the new count never pairs the next
- * sub-buffer with the old committed length.
+ * sub-buffer with the old committed length; readers check the count again
+ * after reading committed for the converse.
  */
 static void relayx_finish_subbuf(struct relayx_buf *buf)
 {

@@ -203,12 +203,14 @@ static inline void *relayx_subbuf_addr(const struct relayx_buf *buf, size_t k)
 
 /*
  * Reserve @length bytes in @buf. Runs on the buffer's CPU with preemption
- * (and, for writers in interrupts, interrupts) disabled. Everything
- * reserved before this call is complete by now, so it is published to
- * readers here; the new slot is published by the next write, or by the
- * sub-buffer switch.
+ * (and, for writers in interrupts, interrupts) disabled. With @publish,
+ * everything reserved before this call is complete by now and is
+ * published to readers here; the new slot is published by the next
+ * write, or by the sub-buffer switch. The write functions publish after
+ * their copy instead, which covers earlier slots too.
  */
-static inline void *relayx_buf_reserve(struct relayx_buf *buf, size_t length)
+static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
+						size_t length, bool publish)
 {
 	size_t off = buf->offset;
 
@@ -217,8 +219,9 @@ static inline void *relayx_buf_reserve(struct relayx_buf *buf, size_t length)
 			return NULL;
 		off = buf->offset;
 	}
-	/* Pairs with the acquire in relayx_hold_unread(). */
-	smp_store_release(&buf->committed, off);
+	if (publish)
+		/* Pairs with the acquire in relayx_hold_unread(). */
+		smp_store_release(&buf->committed, off);
 	buf->offset = off + length;
 	buf->stats.msgs++;
 	buf->stats.bytes += length;
@@ -243,7 +246,7 @@ static inline void relayx_write(struct relayx_chan *chan, const void *data,
 
 	local_irq_save(flags);
 	buf = *this_cpu_ptr(chan->buf);
-	slot = relayx_buf_reserve(buf, length);
+	slot = relayx_buf_reserve(buf, length, false);
 	if (slot) {
 		memcpy(slot, data, length);
 		/* The copy is visible before readers are told about it. */
@@ -268,7 +271,7 @@ static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 	void *slot;
 
 	buf = *get_cpu_ptr(chan->buf);
-	slot = relayx_buf_reserve(buf, length);
+	slot = relayx_buf_reserve(buf, length, false);
 	if (slot) {
 		memcpy(slot, data, length);
 		/* The copy is visible before readers are told about it. */
@@ -290,7 +293,7 @@ static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 {
 	lockdep_assert_preemption_disabled();
-	return relayx_buf_reserve(*this_cpu_ptr(chan->buf), length);
+	return relayx_buf_reserve(*this_cpu_ptr(chan->buf), length, true);
 }
 
 /**
