@@ -358,13 +358,14 @@ static void bench_free(void)
 {
 	unsigned int cpu;
 
+	/* Channels first: their files, relayx's stats file too, are in dir. */
 	relayx_close(relayx_rd);
 	if (relay_rd)
 		relay_close(relay_rd);
-	debugfs_remove(dir);
 	relayx_close(relayx_wr);
 	if (relay_wr)
 		relay_close(relay_wr);
+	debugfs_remove(dir);
 	if (rb_over)
 		ring_buffer_free(rb_over);
 	if (rb_pc)
