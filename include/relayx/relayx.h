@@ -228,6 +228,19 @@ static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 	return buf->data + off;
 }
 
+/* Copy a message into @buf and publish it; the caller pins the writer. */
+static __always_inline void relayx_buf_write(struct relayx_buf *buf,
+					     const void *data, size_t length)
+{
+	void *slot = relayx_buf_reserve(buf, length, false);
+
+	if (slot) {
+		memcpy(slot, data, length);
+		/* The copy is visible before readers are told about it. */
+		smp_store_release(&buf->committed, buf->offset);
+	}
+}
+
 /**
  * relayx_write - write a message to the current CPU's buffer
  * @chan: the channel
@@ -240,18 +253,10 @@ static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 static inline void relayx_write(struct relayx_chan *chan, const void *data,
 				size_t length)
 {
-	struct relayx_buf *buf;
 	unsigned long flags;
-	void *slot;
 
 	local_irq_save(flags);
-	buf = *this_cpu_ptr(chan->buf);
-	slot = relayx_buf_reserve(buf, length, false);
-	if (slot) {
-		memcpy(slot, data, length);
-		/* The copy is visible before readers are told about it. */
-		smp_store_release(&buf->committed, buf->offset);
-	}
+	relayx_buf_write(*this_cpu_ptr(chan->buf), data, length);
 	local_irq_restore(flags);
 }
 
@@ -267,16 +272,7 @@ static inline void relayx_write(struct relayx_chan *chan, const void *data,
 static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 				  size_t length)
 {
-	struct relayx_buf *buf;
-	void *slot;
-
-	buf = *get_cpu_ptr(chan->buf);
-	slot = relayx_buf_reserve(buf, length, false);
-	if (slot) {
-		memcpy(slot, data, length);
-		/* The copy is visible before readers are told about it. */
-		smp_store_release(&buf->committed, buf->offset);
-	}
+	relayx_buf_write(*get_cpu_ptr(chan->buf), data, length);
 	put_cpu_ptr(chan->buf);
 }
 
