@@ -26,3 +26,10 @@ stock_abi() {
 	dpkg-query -W -f='${Depends}\n' linux-headers-amd64 2>/dev/null |
 		sed -n 's/.*linux-headers-\([0-9][^ ,]*-amd64\).*/\1/p'
 }
+
+# Build a user-space program of the project: static (the guests have no
+# libc), warnings as errors, with the uapi and sample headers.
+user_cc() {	# user_cc SRC OUT
+	gcc -static -O2 -Wall -Wextra -Werror -I"$RELAYX_TOP/include/uapi" \
+		-I"$RELAYX_TOP/samples" -o "$2" "$1"
+}
