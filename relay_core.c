@@ -23,6 +23,12 @@
 
 #include "relayx_internal.h"
 
+#ifdef RELAYX_TEST_HOOKS
+/* Set by the KUnit module only; see relayx_hooks.h. */
+relayx_hook_fn relayx_test_hook;
+EXPORT_SYMBOL_GPL(relayx_test_hook);
+#endif
+
 static void relayx_chan_release(struct kref *kref)
 {
 	struct relayx_chan *chan = container_of(kref, struct relayx_chan, kref);

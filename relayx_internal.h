@@ -5,6 +5,8 @@
 
 #include <relayx/relayx.h>
 
+#include "relayx_hooks.h"
+
 /* relay_buf.c: storage */
 struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu);
 void relayx_buf_free(struct relayx_buf *buf);

@@ -4,7 +4,10 @@
 #define _RELAYX_TEST_H
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <relayx/relayx.h>
+
+#include "../../relayx_hooks.h"
 
 extern struct kunit_suite relayx_open_suite;
 extern struct kunit_suite relayx_storage_suite;
@@ -13,6 +16,24 @@ extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
 extern struct kunit_suite relayx_global_suite;
 extern struct kunit_suite relayx_late_suite;
+
+/*
+ * A thread parked at a test hook (relayx_test_park.c): arm, start the
+ * thread that will reach the point, wait, do the racing side, release.
+ */
+struct relayx_park {
+	struct relayx_buf *buf;
+	enum relayx_hook_point where;
+	atomic_t hits;
+	atomic_t timed_out;
+	struct completion arrived;
+	struct completion release;
+};
+
+void relayx_park_arm(struct relayx_park *p, struct relayx_buf *buf,
+		     enum relayx_hook_point where);
+bool relayx_park_wait(struct relayx_park *p);
+bool relayx_park_release(struct relayx_park *p);
 
 /*
  * Keep the test on its current CPU and return that CPU's buffer. Only
