@@ -63,11 +63,14 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	memset(&buf->stats, 0, sizeof(buf->stats));
 	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
 	relayx_buf_update_size(buf);
+	buf->prev_pending = false;
 	buf->data = relayx_subbuf_addr(buf, 0);
-	if (!chan->cb->subbuf_start(buf, buf->data, NULL, 0))
-		buf->offset = chan->subbuf_size + 1;
-	else
-		buf->committed = buf->offset;
+	/*
+	 * Upstream ignores what this first call returns: the writer starts
+	 * in sub-buffer 0 whatever it says. So does relayx.
+	 */
+	chan->cb->subbuf_start(buf, buf->data, NULL, 0);
+	buf->committed = buf->offset;
 }
 
 void relayx_buf_get(struct relayx_buf *buf)
@@ -362,11 +365,10 @@ out:
 EXPORT_SYMBOL_GPL(relayx_late_setup_files);
 
 /*
- * Finish the current sub-buffer: its unused tail becomes its padding, and
- * it is published to readers. committed is reset before the sub-buffer
- * count moves, so a reader that sees the new count never pairs the next
- * sub-buffer with the old committed length; readers check the count again
- * after reading committed for the converse.
+ * Finish the current sub-buffer: its unused tail becomes its padding.
+ * Readers do not get it yet: the subbuf_start call of the switch may
+ * still write into it (a header that records prev_padding), and a
+ * sub-buffer readers have must never change.
  */
 static void relayx_finish_subbuf(struct relayx_buf *buf)
 {
@@ -374,7 +376,22 @@ static void relayx_finish_subbuf(struct relayx_buf *buf)
 
 	buf->prev_padding = buf->chan->subbuf_size - buf->offset;
 	buf->padding[old] = buf->prev_padding;
-	WRITE_ONCE(buf->bytes_produced, buf->bytes_produced + buf->offset);
+	buf->prev_pending = true;
+}
+
+/*
+ * Hand the finished sub-buffer to readers. committed is reset before the
+ * sub-buffer count moves, so a reader that sees the new count never
+ * pairs the next sub-buffer with the old committed length; readers check
+ * the count again after reading committed for the converse.
+ */
+static void relayx_publish_subbuf(struct relayx_buf *buf)
+{
+	size_t old = buf->subbufs_produced % buf->chan->n_subbufs;
+
+	buf->prev_pending = false;
+	WRITE_ONCE(buf->bytes_produced, buf->bytes_produced +
+		   buf->chan->subbuf_size - buf->padding[old]);
 	WRITE_ONCE(buf->committed, 0);
 	/* Pairs with the acquire in relayx_hold_unread(). */
 	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
@@ -424,8 +441,9 @@ static bool relayx_gate_enter(struct relayx_buf *buf, size_t seq)
 size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 {
 	struct relayx_chan *chan = buf->chan;
-	size_t next;
-	void *next_data;
+	size_t seq;
+	void *next_data, *prev;
+	int accepted;
 
 	if (unlikely(length > chan->subbuf_size))
 		goto toobig;
@@ -434,24 +452,34 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 	if (buf->offset <= chan->subbuf_size)
 		relayx_finish_subbuf(buf);
 
-	next = buf->subbufs_produced % chan->n_subbufs;
-	next_data = relayx_subbuf_addr(buf, next);
-	if (!relayx_gate_enter(buf, buf->subbufs_produced))
+	/* The sequence number of the sub-buffer to enter. */
+	seq = buf->subbufs_produced + buf->prev_pending;
+	next_data = relayx_subbuf_addr(buf, seq % chan->n_subbufs);
+	/*
+	 * Refused here, the finished sub-buffer stays pending: the callback
+	 * has not seen it, and the next try (write, flush or close) hands it
+	 * over. Its data waits no longer than the held sub-buffer does.
+	 */
+	if (!relayx_gate_enter(buf, seq))
 		goto refused;
 	/* The callback may reserve a header from offset 0 on. */
 	buf->offset = 0;
-	if (!chan->cb->subbuf_start(buf, next_data, buf->data,
-				    buf->prev_padding)) {
+	prev = buf->prev_pending ? buf->data : NULL;
+	accepted = chan->cb->subbuf_start(buf, next_data, prev,
+					  buf->prev_padding);
+	/* Whatever it answered, it is done with prev: readers may have it. */
+	if (buf->prev_pending)
+		relayx_publish_subbuf(buf);
+	if (!accepted) {
 		relayx_gate_leave(buf);
 		goto refused;
 	}
-	WRITE_ONCE(buf->entered, buf->subbufs_produced);
+	WRITE_ONCE(buf->entered, seq);
 	relayx_gate_leave(buf);
 	/* Accepting a sub-buffer that was never read overwrites it. */
-	if (buf->subbufs_produced - READ_ONCE(buf->subbufs_consumed) >=
-	    chan->n_subbufs)
+	if (seq - READ_ONCE(buf->subbufs_consumed) >= chan->n_subbufs)
 		buf->stats.overwritten++;
-	buf->padding[next] = 0;
+	buf->padding[seq % chan->n_subbufs] = 0;
 	buf->data = next_data;
 	/* The callback wrote its header already: readers may have it. */
 	smp_store_release(&buf->committed, buf->offset);
@@ -475,6 +503,34 @@ toobig:
 EXPORT_SYMBOL_GPL(relayx_switch_subbuf);
 
 /**
+ * relayx_subbuf_start_reserve - reserve a header at the start of a sub-buffer
+ * @buf: the buffer passed to subbuf_start
+ * @length: header bytes
+ *
+ * Call it only from a subbuf_start callback that then returns 1. As
+ * upstream's subbuf_start_reserve(), it sets the header length (a second
+ * call replaces the first). A header that would leave fewer than two
+ * bytes of the sub-buffer, where upstream BUG()s, is refused instead: the
+ * sub-buffer gets no header, @length is counted as a message too big,
+ * and the reason is logged once.
+ */
+void relayx_subbuf_start_reserve(struct relayx_buf *buf, size_t length)
+{
+	size_t size = buf->chan->subbuf_size;
+
+	if (unlikely(length + 1 >= size && length)) {
+		pr_warn_once("subbuf_start_reserve: header of %zu bytes in sub-buffers of %zu refused\n",
+			     length, size);
+		buf->stats.big++;
+		buf->stats.bytes_big += length;
+		buf->offset = 0;
+		return;
+	}
+	buf->offset = length;
+}
+EXPORT_SYMBOL_GPL(relayx_subbuf_start_reserve);
+
+/**
  * relayx_buf_full - tell whether every sub-buffer of @buf is unread
  * @buf: the buffer
  *
@@ -482,7 +538,9 @@ EXPORT_SYMBOL_GPL(relayx_switch_subbuf);
  */
 int relayx_buf_full(struct relayx_buf *buf)
 {
-	size_t ready = READ_ONCE(buf->subbufs_produced) -
+	/* A finished sub-buffer waiting for subbuf_start is unread too. */
+	size_t ready = READ_ONCE(buf->subbufs_produced) +
+		       READ_ONCE(buf->prev_pending) -
 		       READ_ONCE(buf->subbufs_consumed);
 
 	return ready >= buf->chan->n_subbufs;
@@ -513,9 +571,9 @@ static void relayx_buf_flush(struct relayx_buf *buf)
 {
 	unsigned long flags;
 
+	/* Refused before? Then try the switch again, as upstream does. */
 	local_irq_save(flags);
-	if (buf->offset <= buf->chan->subbuf_size)
-		relayx_switch_subbuf(buf, 0);
+	relayx_switch_subbuf(buf, 0);
 	local_irq_restore(flags);
 }
 
@@ -588,6 +646,9 @@ static void relayx_buf_close(struct relayx_buf *buf)
 		relayx_finish_subbuf(buf);
 		buf->offset = buf->chan->subbuf_size + 1;
 	}
+	/* No subbuf_start at close (as upstream): publish what is left. */
+	if (buf->prev_pending)
+		relayx_publish_subbuf(buf);
 	WRITE_ONCE(buf->finalized, true);
 	if (buf->dentry)
 		relayx_buf_remove_file(buf);
@@ -678,7 +739,7 @@ void relayx_buf_read_stats(struct relayx_buf *buf,
 	stats->big = READ_ONCE(buf->stats.big);
 	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
 	stats->overwritten = READ_ONCE(buf->stats.overwritten);
-	/* Pairs with the release in relayx_finish_subbuf(). */
+	/* Pairs with the release in relayx_publish_subbuf(). */
 	stats->produced = smp_load_acquire(&buf->subbufs_produced);
 	stats->consumed = READ_ONCE(buf->subbufs_consumed);
 }

@@ -31,12 +31,33 @@
 #define relay_switch_subbuf	relayx_switch_subbuf
 #define relay_write		relayx_write
 #define __relay_write		__relayx_write
-#define relay_reserve		relayx_reserve
 #define subbuf_start_reserve	relayx_subbuf_start_reserve
 #define relay_file_operations	relayx_file_operations
 #define relay_stats		relayx_stats
 
 #define RELAY_STATS_BUF_FULL	RELAYX_STATS_BUF_FULL
 #define RELAY_STATS_WRT_BIG	RELAYX_STATS_WRT_BIG
+
+/**
+ * relay_reserve - reserve a slot in the current CPU's buffer
+ * @chan: the channel
+ * @length: bytes to reserve
+ *
+ * Upstream's relay_reserve() pins the CPU for the reservation only, so
+ * clients call it with preemption enabled (under a mutex of their own,
+ * say); relayx_reserve() wants its caller to pin the CPU. As upstream,
+ * filling the slot is the caller's business.
+ *
+ * Return: the slot, or NULL when the message was dropped (and counted).
+ */
+static inline void *relay_reserve(struct rchan *chan, size_t length)
+{
+	void *slot;
+
+	preempt_disable();
+	slot = relayx_reserve(chan, length);
+	preempt_enable();
+	return slot;
+}
 
 #endif /* _RELAYX_RELAY_COMPAT_H */

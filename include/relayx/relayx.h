@@ -50,6 +50,8 @@ struct relayx_buf;
  *	reached through the direct map (see relayx_subbuf_addr())
  * @padding: unused tail of each finished sub-buffer
  * @prev_padding: padding of the sub-buffer finished last
+ * @prev_pending: the sub-buffer finished last is not published yet: it
+ *	waits for the subbuf_start call that may write its header
  * @bytes_produced: bytes in the sub-buffers finished so far, padding
  *	left out: the size of the buffer's file
  * @pages: the buffer's pages, in order
@@ -80,6 +82,7 @@ struct relayx_buf {
 	void *vaddr;
 	u32 *padding;
 	size_t prev_padding;
+	bool prev_pending;
 	size_t bytes_produced;
 	struct page **pages;
 	unsigned int page_count;
@@ -101,7 +104,10 @@ struct relayx_buf {
  * struct relayx_callbacks - client hooks; any member may be NULL
  * @subbuf_start: called when the writer enters a new sub-buffer; return 0
  *	to refuse (the message is dropped and the call repeats on the next
- *	write), 1 to accept. The default refuses when the buffer is full.
+ *	write or flush), 1 to accept. The default refuses when the buffer is
+ *	full. @prev_subbuf is the sub-buffer just finished, handed over once:
+ *	readers get it only after this call, so a header written into it is
+ *	never seen half-done; NULL at open, after a reset and on repeats.
  * @buf_mapped: a buffer file was mmapped
  * @buf_unmapped: that mapping went away
  * @create_buf_file: create the file of a buffer; set *@is_global to make
@@ -179,6 +185,7 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 			     size_t subbufs_consumed);
 int relayx_buf_full(struct relayx_buf *buf);
 size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length);
+void relayx_subbuf_start_reserve(struct relayx_buf *buf, size_t length);
 size_t relayx_stats(struct relayx_chan *chan, int flags);
 int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 		     struct relayx_buf_stats *stats);
@@ -223,7 +230,8 @@ static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 		/* Pairs with the acquire in relayx_hold_unread(). */
 		smp_store_release(&buf->committed, off);
 	buf->offset = off + length;
-	buf->stats.msgs++;
+	/* An empty message is no message (upstream counts nothing at all). */
+	buf->stats.msgs += length != 0;
 	buf->stats.bytes += length;
 	return buf->data + off;
 }
@@ -290,19 +298,6 @@ static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 {
 	lockdep_assert_preemption_disabled();
 	return relayx_buf_reserve(*this_cpu_ptr(chan->buf), length, true);
-}
-
-/**
- * relayx_subbuf_start_reserve - reserve a header in a new sub-buffer
- * @buf: the buffer passed to subbuf_start
- * @length: header bytes
- *
- * Only meaningful from a subbuf_start callback that returns 1.
- */
-static inline void relayx_subbuf_start_reserve(struct relayx_buf *buf,
-					       size_t length)
-{
-	buf->offset += length;
 }
 
 #endif /* _RELAYX_RELAYX_H */

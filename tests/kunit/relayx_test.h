@@ -16,6 +16,8 @@ extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
 extern struct kunit_suite relayx_global_suite;
 extern struct kunit_suite relayx_late_suite;
+extern struct kunit_suite relayx_callbacks_suite;
+extern struct kunit_suite relayx_compat_suite;
 
 /*
  * A thread parked at a test hook (relayx_test_park.c): arm, start the

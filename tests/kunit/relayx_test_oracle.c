@@ -36,6 +36,64 @@ static const struct rchan_callbacks oracle_cb = {
 	.remove_buf_file = oracle_remove_buf_file,
 };
 
+/* One upstream channel and one relayx channel of the same geometry. */
+struct oracle_pair {
+	struct rchan *u;
+	struct relayx_chan *x;
+	size_t size, n;
+	unsigned int cpu;
+};
+
+static void oracle_open(struct kunit *test, struct oracle_pair *p,
+			size_t size, size_t n,
+			const struct rchan_callbacks *ucb,
+			const struct relayx_callbacks *xcb)
+{
+	p->size = size;
+	p->n = n;
+	p->u = relay_open(NULL, NULL, size, n, ucb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, p->u);
+	p->x = relayx_open(NULL, NULL, size, n, xcb, NULL);
+	if (!p->x)
+		relay_close(p->u);
+	KUNIT_ASSERT_NOT_NULL(test, p->x);
+	/* Every write lands in this CPU's buffers; undone by oracle_close(). */
+	migrate_disable();
+	p->cpu = raw_smp_processor_id();
+}
+
+static void oracle_write(struct oracle_pair *p, const void *msg, size_t len)
+{
+	relay_write(p->u, msg, len);
+	relayx_write(p->x, msg, len);
+}
+
+/* Same sub-buffers produced, same write position, same bytes and padding. */
+static void oracle_compare(struct kunit *test, struct oracle_pair *p)
+{
+	struct rchan_buf *ub = *per_cpu_ptr(p->u->buf, p->cpu);
+	struct relayx_buf *xb = *per_cpu_ptr(p->x->buf, p->cpu);
+	size_t k, len;
+
+	KUNIT_EXPECT_EQ(test, xb->subbufs_produced, ub->subbufs_produced);
+	KUNIT_EXPECT_EQ(test, xb->offset, ub->offset);
+	for (k = 0; k < p->n && k < xb->subbufs_produced; k++) {
+		KUNIT_EXPECT_EQ_MSG(test, (size_t)xb->padding[k], ub->padding[k],
+				    "sub-buffer %zu", k);
+		len = p->size - ub->padding[k];
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(relayx_subbuf_addr(xb, k),
+						 ub->start + k * p->size, len), 0,
+				    "sub-buffer %zu", k);
+	}
+}
+
+static void oracle_close(struct oracle_pair *p)
+{
+	migrate_enable();
+	relay_close(p->u);
+	relayx_close(p->x);
+}
+
 /*
  * @writes messages of random lengths in [1, @max_len], or all of length
  * @max_len when @fixed.
@@ -43,48 +101,21 @@ static const struct rchan_callbacks oracle_cb = {
 static void compare_with_upstream(struct kunit *test, size_t size, size_t n,
 				  u32 max_len, int writes, bool fixed)
 {
-	struct relayx_chan *x;
-	struct relayx_buf *xb;
-	struct rchan_buf *ub;
-	struct rchan *u;
-	unsigned int cpu;
-	size_t k, len;
+	struct oracle_pair p;
+	size_t len;
 	u8 *msg;
 	int i;
 
 	msg = kunit_kmalloc(test, max_len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
-	u = relay_open(NULL, NULL, size, n, &oracle_cb, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, u);
-	x = relayx_open(NULL, NULL, size, n, NULL, NULL);
-	if (!x)
-		relay_close(u);
-	KUNIT_ASSERT_NOT_NULL(test, x);
-
-	migrate_disable();
-	cpu = raw_smp_processor_id();
+	oracle_open(test, &p, size, n, &oracle_cb, NULL);
 	for (i = 0; i < writes; i++) {
 		len = fixed ? max_len : get_random_u32_below(max_len) + 1;
 		memset(msg, i, len);
-		relay_write(u, msg, len);
-		relayx_write(x, msg, len);
+		oracle_write(&p, msg, len);
 	}
-	migrate_enable();
-
-	ub = *per_cpu_ptr(u->buf, cpu);
-	xb = *per_cpu_ptr(x->buf, cpu);
-	KUNIT_EXPECT_EQ(test, xb->subbufs_produced, ub->subbufs_produced);
-	KUNIT_EXPECT_EQ(test, xb->offset, ub->offset);
-	for (k = 0; k < n && k < xb->subbufs_produced; k++) {
-		KUNIT_EXPECT_EQ_MSG(test, (size_t)xb->padding[k], ub->padding[k],
-				    "sub-buffer %zu", k);
-		len = size - ub->padding[k];
-		KUNIT_EXPECT_EQ_MSG(test, memcmp(relayx_subbuf_addr(xb, k),
-						 ub->start + k * size, len), 0,
-				    "sub-buffer %zu", k);
-	}
-	relay_close(u);
-	relayx_close(x);
+	oracle_compare(test, &p);
+	oracle_close(&p);
 }
 
 static void relayx_oracle_page_multiple(struct kunit *test)
@@ -129,11 +160,137 @@ static void relayx_oracle_boundaries(struct kunit *test)
 	}
 }
 
+/*
+ * A client that keeps a header in every sub-buffer, the way relay's
+ * documentation teaches: when a sub-buffer starts, the padding of the
+ * one before goes into that one's header. The knobs make it refuse.
+ */
+struct hdr_client {
+	bool refuse_initial;	/* refuse the call at open (no prev_subbuf) */
+	bool reserve_twice;	/* reserve the header in two calls */
+};
+
+static struct hdr_client hdr;
+
+/* Both implementations' callbacks: accept? And how big is the header. */
+static int hdr_start(void *subbuf, void *prev_subbuf, size_t prev_padding,
+		     bool full)
+{
+	if (prev_subbuf)
+		*(u32 *)prev_subbuf = prev_padding;
+	if (!prev_subbuf && hdr.refuse_initial)
+		return 0;
+	if (full)
+		return 0;
+	*(u32 *)subbuf = 0;
+	return 1;
+}
+
+static int hdr_start_upstream(struct rchan_buf *buf, void *subbuf,
+			      void *prev_subbuf, size_t prev_padding)
+{
+	if (!hdr_start(subbuf, prev_subbuf, prev_padding, relay_buf_full(buf)))
+		return 0;
+	subbuf_start_reserve(buf, sizeof(u32));
+	if (hdr.reserve_twice)
+		subbuf_start_reserve(buf, sizeof(u32));
+	return 1;
+}
+
+static int hdr_start_relayx(struct relayx_buf *buf, void *subbuf,
+			    void *prev_subbuf, size_t prev_padding)
+{
+	if (!hdr_start(subbuf, prev_subbuf, prev_padding,
+		       relayx_buf_full(buf)))
+		return 0;
+	relayx_subbuf_start_reserve(buf, sizeof(u32));
+	if (hdr.reserve_twice)
+		relayx_subbuf_start_reserve(buf, sizeof(u32));
+	return 1;
+}
+
+static const struct rchan_callbacks hdr_cb_upstream = {
+	.subbuf_start = hdr_start_upstream,
+	.create_buf_file = oracle_create_buf_file,
+	.remove_buf_file = oracle_remove_buf_file,
+};
+
+static const struct relayx_callbacks hdr_cb_relayx = {
+	.subbuf_start = hdr_start_relayx,
+};
+
+/* Random writes of a header client, through full-buffer refusals. */
+static void header_client_run(struct kunit *test, struct hdr_client knobs,
+			      int writes)
+{
+	struct oracle_pair p;
+	u8 msg[40];
+	int i;
+
+	hdr = knobs;
+	oracle_open(test, &p, 256, 3, &hdr_cb_upstream, &hdr_cb_relayx);
+	for (i = 0; i < writes; i++) {
+		memset(msg, i, sizeof(msg));
+		oracle_write(&p, msg, get_random_u32_below(sizeof(msg)) + 1);
+	}
+	oracle_compare(test, &p);
+	oracle_close(&p);
+}
+
+static void relayx_oracle_header(struct kunit *test)
+{
+	header_client_run(test, (struct hdr_client){}, 60);
+}
+
+/* subbuf_start_reserve() sets the header length; it does not add. */
+static void relayx_oracle_header_reserved_twice(struct kunit *test)
+{
+	header_client_run(test, (struct hdr_client){ .reserve_twice = true },
+			  60);
+}
+
+/* Upstream ignores what the callback at open returns. */
+static void relayx_oracle_initial_refusal(struct kunit *test)
+{
+	header_client_run(test, (struct hdr_client){ .refuse_initial = true },
+			  60);
+}
+
+/*
+ * A flush while the callback refuses (the buffer is full) tries the
+ * switch again, as the next write would: once a sub-buffer was consumed,
+ * the flush enters the next one.
+ */
+static void relayx_oracle_flush_refused(struct kunit *test)
+{
+	struct oracle_pair p;
+	u8 msg[100] = {};
+	int i;
+
+	hdr = (struct hdr_client){};
+	oracle_open(test, &p, 256, 3, &hdr_cb_upstream, &hdr_cb_relayx);
+	for (i = 0; i < 10; i++)
+		oracle_write(&p, msg, sizeof(msg));
+	KUNIT_EXPECT_EQ(test, relayx_stats(p.x, RELAYX_STATS_BUF_FULL) > 0,
+			true);
+	relay_subbufs_consumed(p.u, p.cpu, 1);
+	relayx_subbufs_consumed(p.x, p.cpu, 1);
+	/* Flush sleeps; the buffers of p.cpu stay those compared. */
+	relay_flush(p.u);
+	relayx_flush(p.x);
+	oracle_compare(test, &p);
+	oracle_close(&p);
+}
+
 static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_page_multiple),
 	KUNIT_CASE(relayx_oracle_odd_size),
 	KUNIT_CASE(relayx_oracle_full),
 	KUNIT_CASE(relayx_oracle_boundaries),
+	KUNIT_CASE(relayx_oracle_header),
+	KUNIT_CASE(relayx_oracle_header_reserved_twice),
+	KUNIT_CASE(relayx_oracle_initial_refusal),
+	KUNIT_CASE(relayx_oracle_flush_refused),
 	{}
 };
 
