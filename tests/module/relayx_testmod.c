@@ -230,7 +230,7 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 static const struct file_operations ctl_fops = {
 	.owner = THIS_MODULE,
 	.write = ctl_write,
-	.llseek = no_llseek,
+	.llseek = noop_llseek,
 };
 
 static int mapped_show(struct seq_file *m, void *v)

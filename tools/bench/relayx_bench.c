@@ -351,7 +351,7 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 static const struct file_operations ctl_fops = {
 	.owner = THIS_MODULE,
 	.write = ctl_write,
-	.llseek = no_llseek,
+	.llseek = noop_llseek,
 };
 
 static void bench_free(void)
