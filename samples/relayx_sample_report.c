@@ -3,14 +3,15 @@
  * Reader of samples/relayx_sample.c (and of the test client, which writes
  * the same records): drains every per-cpu file, checks each record and
  * prints a per-cpu report. Exits 1 when a record is corrupt, duplicated,
- * or missing without being counted as dropped.
+ * or missing without being counted as dropped, or when a CPU that is
+ * online has no file.
  *
  * By default it is a zero-copy consumer: each file is mmap()ed and
  * drained with RELAYX_GET_SUBBUF/RELAYX_PUT_SUBBUF (see
  * Documentation/userspace.rst). -r uses read() instead.
  *
- * usage: relayx_sample_report [-r] [-f] [-o] [-n RECORDS | -N FILE] [-p PREFIX]
- *                             [DIR]
+ * usage: relayx_sample_report [-r] [-f] [-o] [-z | -Z] [-n RECORDS | -N FILE]
+ *                             [-p PREFIX] [DIR]
  *   -r  read() instead of mmap
  *   -f  follow: poll until the channel is closed and drained, instead of
  *       stopping when nothing is ready
@@ -20,6 +21,7 @@
  *       nr_records parameter)
  *   -N  a file of "cpu count" lines: the records each CPU was handed
  *   -p  file name prefix (default "cpu")
+ *   -z  nothing may have been dropped; -Z  something must have been
  *   DIR default /sys/kernel/debug/relayx_sample
  */
 #include <errno.h>
@@ -122,6 +124,24 @@ static int drain_mmap(struct cpu_report *r)
 	return errno == EAGAIN || errno == ENODATA ? 0 : -1;
 }
 
+/* Is @cpu online? A CPU gets its buffer and file before it comes up. */
+static int cpu_online(int cpu)
+{
+	char path[64], c = '0';
+	FILE *f;
+
+	if (cpu == 0)
+		return 1;
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	fclose(f);
+	return c == '1';
+}
+
 static int open_cpu(const char *dir, const char *prefix, int cpu)
 {
 	struct cpu_report *r = &rep[nrep];
@@ -129,6 +149,10 @@ static int open_cpu(const char *dir, const char *prefix, int cpu)
 
 	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, cpu);
 	r->fd = open(path, O_RDONLY);
+	if (r->fd < 0 && errno == ENOENT && cpu_online(cpu)) {
+		fprintf(stderr, "%s: missing, but cpu %d is online\n", path, cpu);
+		return -1;
+	}
 	if (r->fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	r->cpu = cpu;
@@ -240,10 +264,16 @@ int main(int argc, char **argv)
 	const char *dir = "/sys/kernel/debug/relayx_sample", *prefix = "cpu";
 	const char *attempts_file = NULL;
 	unsigned long long total = 0, dropped = 0, attempts = 0;
-	int cpu, i, opt, follow = 0, failed = 0;
+	int cpu, i, opt, follow = 0, failed = 0, want_drops = -1;
 
-	while ((opt = getopt(argc, argv, "rfon:N:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "rfozZn:N:p:")) != -1) {
 		switch (opt) {
+		case 'z':
+			want_drops = 0;
+			break;
+		case 'Z':
+			want_drops = 1;
+			break;
 		case 'o':
 			overwrite = 1;
 			break;
@@ -314,5 +344,9 @@ int main(int argc, char **argv)
 	}
 	printf("total: %llu records read, %llu dropped and counted\n", total,
 	       dropped);
+	if (want_drops >= 0 && !!dropped != want_drops) {
+		printf("FAIL: %s drops were expected\n", want_drops ? "some" : "no");
+		failed = 1;
+	}
 	return failed;
 }

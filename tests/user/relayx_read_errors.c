@@ -2,7 +2,8 @@
 /*
  * Bad calls on a buffer file get the right errno and lose nothing:
  * a read into a bad pointer fails with EFAULT and consumes nothing, and
- * seeking is refused. Expects relayx_sample loaded with nr_records=10.
+ * seeking is refused. Expects relayx_sample loaded with nr_records=10:
+ * afterwards, records 0 to 9 of CPU 0 must come back intact, in order.
  *
  * usage: relayx_read_errors FILE EXPECTED_BYTES
  */
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "relayx_sample.h"
 
 static int fail(const char *what)
 {
@@ -61,6 +64,20 @@ int main(int argc, char **argv)
 			expected);
 		return 1;
 	}
-	printf("EFAULT, ESPIPE and %zd bytes read back: ok\n", total);
+	for (ssize_t off = 0; off < total; off += sizeof(struct relayx_sample_record)) {
+		struct relayx_sample_record want = {
+			.magic = RELAYX_SAMPLE_MAGIC,
+			.seq = off / sizeof(want),
+		};
+
+		relayx_sample_fill(&want);
+		if (memcmp(buf + off, &want, sizeof(want))) {
+			fprintf(stderr, "FAIL: record %llu damaged or out of order\n",
+				(unsigned long long)want.seq);
+			return 1;
+		}
+	}
+	printf("EFAULT, ESPIPE and %zd bytes read back, every record intact: ok\n",
+	       total);
 	return 0;
 }
