@@ -10,12 +10,14 @@
 #   make demo                  the sample client and its report, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
 #                              and memcpy, in QEMU (build/bench/)
+#   make fuzz [FUZZ_TIME=S]    the user-interface fuzzer in the debug
+#                              kernel, S seconds per mode or until Ctrl-C
 #   make clean
 
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules kdir check demo bench clean
+.PHONY: all modules kdir check demo bench fuzz clean
 
 ifeq ($(KERNEL),)
 all modules:
@@ -36,6 +38,9 @@ demo:
 
 bench:
 	scripts/bench
+
+fuzz:
+	FUZZ_TIME="$(FUZZ_TIME)" FUZZ_SEED="$(FUZZ_SEED)" scripts/fuzz
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

@@ -13,6 +13,9 @@
  *   setup     relayx_late_setup_files() (module loaded with early=1, the
  *             channels then start without files)
  *   flush     relayx_flush() both channels
+ *   pause     stop the "start" writers, keep the channels
+ *   reset     pause, then relayx_reset() both channels and start the
+ *             records of every CPU from 0 again
  *   close     relayx_close() both channels
  *
  * "mapped" shows the buf_mapped/buf_unmapped calls the client received,
@@ -175,6 +178,18 @@ static int testmod_run(void)
 	return 0;
 }
 
+/* Writers stopped: both channels and the record numbers start afresh. */
+static void testmod_reset(void)
+{
+	unsigned int cpu;
+
+	testmod_stop();
+	relayx_reset(chans[0]);
+	relayx_reset(chans[1]);
+	for_each_possible_cpu(cpu)
+		per_cpu(next_seq, cpu) = 0;
+}
+
 static void testmod_close(void)
 {
 	testmod_stop();
@@ -213,6 +228,10 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 	} else if (!strcmp(cmd, "setup")) {
 		ret = relayx_late_setup_files(chans[0], "a", dir) ?:
 		      relayx_late_setup_files(chans[1], "b", dir);
+	} else if (!strcmp(cmd, "pause")) {
+		testmod_stop();
+	} else if (!strcmp(cmd, "reset")) {
+		testmod_reset();
 	} else if (!strcmp(cmd, "flush")) {
 		relayx_flush(chans[0]);
 		relayx_flush(chans[1]);
