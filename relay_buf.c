@@ -81,7 +81,7 @@ static void relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
 	struct page *block;
 	size_t i;
 
-	if (order >= MAX_ORDER)
+	if (order > RELAYX_MAX_PAGE_ORDER)
 		return;
 	block = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
 				 __GFP_NORETRY, order);

@@ -160,8 +160,7 @@ static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
-	vma->vm_flags &= ~VM_MAYWRITE;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	relayx_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE);
 	vma->vm_ops = &relayx_vm_ops;
 	vma->vm_private_data = buf;
 	relayx_buf_mapped(buf, filp);
@@ -224,6 +223,6 @@ const struct file_operations relayx_file_operations = {
 	.mmap = relayx_file_mmap,
 	.unlocked_ioctl = relayx_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/* No .llseek: nonseekable_open() makes lseek() fail with ESPIPE. */
 };
 EXPORT_SYMBOL_GPL(relayx_file_operations);

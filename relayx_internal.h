@@ -6,6 +6,7 @@
 #include <relayx/relayx.h>
 
 #include "relayx_hooks.h"
+#include "relayx_kcompat.h"
 
 /* relay_buf.c: storage */
 struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu);

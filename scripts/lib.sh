@@ -27,6 +27,15 @@ stock_abi() {
 		sed -n 's/.*linux-headers-\([0-9][^ ,]*-amd64\).*/\1/p'
 }
 
+# Newest ABI of a kernel series the archive offers, e.g.
+# newest_abi 6.12 rt-amd64 -> 6.12.117+deb12-rt-amd64.
+newest_abi() {	# newest_abi SERIES FLAVOUR
+	apt-cache search --names-only \
+		"^linux-headers-${1//./\\.}\\.[0-9]+\\+deb12-$2\$" 2>/dev/null |
+		sed -n 's/^linux-headers-\([^ ]*\)-'"$2"' .*/\1-'"$2"'/p' |
+		sort -V | tail -1
+}
+
 # Build a user-space program of the project: static (the guests have no
 # libc), warnings as errors, with the uapi and sample headers.
 user_cc() {	# user_cc SRC OUT

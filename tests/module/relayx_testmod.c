@@ -99,6 +99,10 @@ static void testmod_write_one(void)
 	preempt_enable();
 }
 
+/* "run": writers still writing, and the completion of the last one. */
+static atomic_t run_left;
+static DECLARE_COMPLETION(run_done);
+
 static int testmod_writer(void *unused)
 {
 	unsigned int i;
@@ -109,6 +113,8 @@ static int testmod_writer(void *unused)
 		if (i % 64 == 63)
 			usleep_range(50, 100);
 	}
+	if (atomic_dec_and_test(&run_left))
+		complete(&run_done);
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
 	return 0;
@@ -163,13 +169,24 @@ static int testmod_run(void)
 	tasks = kcalloc(nr_cpu_ids, sizeof(*tasks), GFP_KERNEL);
 	if (!tasks)
 		return -ENOMEM;
+	/*
+	 * Each writer writes all its records before it may be stopped: a
+	 * kthread stopped before it first runs never runs at all.
+	 */
+	reinit_completion(&run_done);
+	atomic_set(&run_left, 1);
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		tasks[cpu] = kthread_create_on_cpu(testmod_writer, NULL, cpu,
 						   "relayx_test/%u");
-		if (!IS_ERR(tasks[cpu]))
+		if (!IS_ERR(tasks[cpu])) {
+			atomic_inc(&run_left);
 			wake_up_process(tasks[cpu]);
+		}
 	}
+	if (atomic_dec_and_test(&run_left))
+		complete(&run_done);
+	wait_for_completion(&run_done);
 	for_each_online_cpu(cpu)
 		if (!IS_ERR_OR_NULL(tasks[cpu]))
 			kthread_stop(tasks[cpu]);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What differs between the kernels relayx builds on (6.1 to 6.12), and
+ * nowhere else: the protocol and file code use these names only.
+ */
+#ifndef _RELAYX_KCOMPAT_H
+#define _RELAYX_KCOMPAT_H
+
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/version.h>
+
+/*
+ * The largest order the page allocator hands out. MAX_ORDER was one past
+ * it until 6.4, then became it, and was renamed MAX_PAGE_ORDER in 6.8.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define RELAYX_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define RELAYX_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define RELAYX_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Set and clear flags of a VMA being mapped. Since 6.3 vm_flags is
+ * read-only outside the helpers, which also check the mmap lock.
+ */
+static inline void relayx_vm_flags_mod(struct vm_area_struct *vma,
+				       vm_flags_t set, vm_flags_t clear)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+#endif /* _RELAYX_KCOMPAT_H */
