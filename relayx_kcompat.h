@@ -14,9 +14,9 @@
  * The largest order the page allocator hands out. MAX_ORDER was one past
  * it until 6.4, then became it, and was renamed MAX_PAGE_ORDER in 6.8.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
 #define RELAYX_MAX_PAGE_ORDER	MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#elif KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
 #define RELAYX_MAX_PAGE_ORDER	MAX_ORDER
 #else
 #define RELAYX_MAX_PAGE_ORDER	(MAX_ORDER - 1)
@@ -29,7 +29,7 @@
 static inline void relayx_vm_flags_mod(struct vm_area_struct *vma,
 				       vm_flags_t set, vm_flags_t clear)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 	vm_flags_mod(vma, set, clear);
 #else
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;
