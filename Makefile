@@ -12,12 +12,14 @@
 #                              and memcpy, in QEMU (build/bench/)
 #   make fuzz [FUZZ_TIME=S]    the user-interface fuzzer in the debug
 #                              kernel, S seconds per mode or until Ctrl-C
+#   make dkms-install          install relayx under DKMS (root), rebuilt
+#                              for every kernel; make dkms-remove undoes it
 #   make clean
 
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules kdir check demo bench fuzz clean
+.PHONY: all modules kdir check demo bench fuzz dkms-install dkms-remove clean
 
 ifeq ($(KERNEL),)
 all modules:
@@ -41,6 +43,12 @@ bench:
 
 fuzz:
 	FUZZ_TIME="$(FUZZ_TIME)" FUZZ_SEED="$(FUZZ_SEED)" scripts/fuzz
+
+dkms-install:
+	scripts/dkms install
+
+dkms-remove:
+	scripts/dkms remove
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
