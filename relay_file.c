@@ -147,8 +147,9 @@ static const struct vm_operations_struct relayx_vm_ops = {
 };
 
 /*
- * The whole buffer, read-only: user space must never change what the
- * kernel wrote, so VM_MAYWRITE goes too (no mprotect() to writable), and
+ * The whole buffer, read-only and never executable: user space must never
+ * change what the kernel wrote, nor run what clients wrote, so VM_MAYWRITE
+ * and VM_MAYEXEC go too (no mprotect() to writable or executable), and
  * VM_DONTEXPAND keeps mremap() from growing it.
  */
 static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -158,9 +159,9 @@ static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff || len != (unsigned long)buf->page_count << PAGE_SHIFT)
 		return -EINVAL;
-	if (vma->vm_flags & VM_WRITE)
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
-	vma->vm_flags &= ~VM_MAYWRITE;
+	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &relayx_vm_ops;
 	vma->vm_private_data = buf;

@@ -113,6 +113,17 @@ static void expect_store_faults(void *addr)
 	      "a store into the mapping gets SIGSEGV");
 }
 
+/* mmap() fails with @err; a mapping made anyway is not left behind. */
+static void expect_mmap_fails(int fd, size_t len, int prot, int flags,
+			      int err, const char *what)
+{
+	void *map = mmap(NULL, len, prot, flags, fd, 0);
+
+	expect_errno(map == MAP_FAILED ? -1 : 0, err, what);
+	if (map != MAP_FAILED)
+		munmap(map, len);
+}
+
 static void bad_mmaps(int fd, size_t len)
 {
 	int rw = open_buf("a0", O_RDWR);
@@ -131,6 +142,10 @@ static void bad_mmaps(int fd, size_t len)
 				rw, 0), EPERM, "writable shared mmap, O_RDWR");
 	expect_errno((long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 				fd, 0), EPERM, "writable private mmap");
+	expect_mmap_fails(fd, len, PROT_READ | PROT_EXEC, MAP_SHARED, EPERM,
+			  "executable shared mmap");
+	expect_mmap_fails(fd, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, EPERM,
+			  "executable private mmap");
 	expect_errno(write(rw, "x", 1), EINVAL, "write() to a buffer file");
 	close(rw);
 
@@ -138,6 +153,8 @@ static void bad_mmaps(int fd, size_t len)
 	check(map != MAP_FAILED, "read-only private mmap");
 	expect_errno(mprotect(map, len, PROT_READ | PROT_WRITE), EACCES,
 		     "mprotect to writable");
+	expect_errno(mprotect(map, len, PROT_READ | PROT_EXEC), EACCES,
+		     "mprotect to executable");
 	expect_store_faults(map);
 	expect_errno((long)mremap(map, len, len + 4096, 0), EFAULT,
 		     "mremap growing the mapping");
