@@ -81,11 +81,20 @@ static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(filp, &buf->read_wait, wait);
+	/*
+	 * Our entry on read_wait is visible before the state is read, or the
+	 * writer, which publishes subbufs_produced and then looks for
+	 * sleepers, and we could both miss the other's store: we would sleep
+	 * with a complete sub-buffer. Pairs with the smp_mb() in
+	 * wq_has_sleeper() (relayx_finish_subbuf()).
+	 */
+	smp_mb();
 	/* Pairs with the release in relayx_finish_subbuf(). */
 	if (smp_load_acquire(&buf->subbufs_produced) !=
 	    READ_ONCE(buf->subbufs_consumed))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(buf->finalized)) {
+	/* Pairs with the release in relayx_buf_close(). */
+	if (smp_load_acquire(&buf->finalized)) {
 		mutex_lock(&buf->read_mutex);
 		if (relayx_buf_done(buf))
 			mask |= EPOLLERR;
