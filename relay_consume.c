@@ -34,8 +34,15 @@ static bool relayx_lapped(struct relayx_buf *buf, size_t seq)
 
 static void relayx_unhold(struct relayx_buf *buf)
 {
-	/* The reads of the sub-buffer are done before the writer may reuse it. */
-	atomic_long_fetch_andnot_release(RELAYX_GATE_HELD, &buf->gate);
+	/*
+	 * Fully ordered, not only a release: the reads of the sub-buffer
+	 * are done before the writer may reuse it, and the next hold's
+	 * store to held cannot pass this clear. With a release only, the
+	 * writer's fetch_or in relayx_gate_enter() could see the old HELD
+	 * bit together with the new held, and enter the sub-buffer that
+	 * is still being read.
+	 */
+	atomic_long_fetch_andnot(RELAYX_GATE_HELD, &buf->gate);
 }
 
 /* Hold sub-buffer @seq against the writer; false when it was lapped. */
