@@ -5,8 +5,12 @@
  * read() and the mmap consumer ioctls (relay_file.c) are built on this.
  *
  * Readers of a buffer are serialized by read_mutex, and own
- * subbufs_consumed, bytes_consumed and holder. They never block the
- * writer. To keep a sub-buffer from being overwritten while it is read
+ * bytes_consumed, bytes_seq and holder. subbufs_consumed is shared with
+ * relayx_subbufs_consumed(), which clients call from any context, their
+ * subbuf_start callback included: it takes no lock, so everybody
+ * advances the count with a compare and exchange, and bytes_consumed
+ * counts only while the count is still at bytes_seq. Readers never block
+ * the writer. To keep a sub-buffer from being overwritten while it is read
  * (overwrite mode), a reader holds it through buf->gate:
  *
  * - the reader stores the sequence number in buf->held, then sets
@@ -34,8 +38,15 @@ static bool relayx_lapped(struct relayx_buf *buf, size_t seq)
 
 static void relayx_unhold(struct relayx_buf *buf)
 {
-	/* The reads of the sub-buffer are done before the writer may reuse it. */
-	atomic_long_fetch_andnot_release(RELAYX_GATE_HELD, &buf->gate);
+	/*
+	 * Fully ordered, not only a release: the reads of the sub-buffer
+	 * are done before the writer may reuse it, and the next hold's
+	 * store to held cannot pass this clear. With a release only, the
+	 * writer's fetch_or in relayx_gate_enter() could see the old HELD
+	 * bit together with the new held, and enter the sub-buffer that
+	 * is still being read.
+	 */
+	atomic_long_fetch_andnot(RELAYX_GATE_HELD, &buf->gate);
 }
 
 /* Hold sub-buffer @seq against the writer; false when it was lapped. */
@@ -62,12 +73,21 @@ static bool relayx_hold(struct relayx_buf *buf, size_t seq)
 	return false;
 }
 
-/* Done with sub-buffer subbufs_consumed: let the writer have it. */
-static void relayx_consume_subbuf(struct relayx_buf *buf)
+/*
+ * Move subbufs_consumed from @from to @to, unless someone else moved it
+ * meanwhile (another path of the reader, or relayx_subbufs_consumed()).
+ */
+static void relayx_advance(struct relayx_buf *buf, size_t from, size_t to)
 {
-	buf->bytes_consumed = 0;
-	/* Reads of the sub-buffer are complete before it is reused. */
-	smp_store_release(&buf->subbufs_consumed, buf->subbufs_consumed + 1);
+	relayx_hook(buf, RELAYX_HOOK_CONSUME);
+	/* Fully ordered: the reads of the sub-buffers are done before reuse. */
+	try_cmpxchg(&buf->subbufs_consumed, &from, to);
+}
+
+/* Bytes read of sub-buffer @seq: none if the count moved on to it. */
+static size_t relayx_bytes_read(struct relayx_buf *buf, size_t seq)
+{
+	return buf->bytes_seq == seq ? buf->bytes_consumed : 0;
 }
 
 /*
@@ -75,27 +95,30 @@ static void relayx_consume_subbuf(struct relayx_buf *buf)
  * (@complete, mmap consumers) or also in the one being written (read()).
  * Skips what can no longer be read: sub-buffers the writer lapped (it
  * counted them as overwritten) and consumed padding. On success @len
- * bytes are at offset bytes_consumed of sub-buffer subbufs_consumed, held
- * until relayx_release_unread(). Returns 0, or -EAGAIN when there is
- * nothing to read.
+ * bytes are at offset @off of sub-buffer @seq, held until
+ * relayx_unhold(). Returns 0, or -EAGAIN when there is nothing to read.
  */
 static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
-			      size_t *len)
+			      size_t *seqp, size_t *offp, size_t *len)
 {
 	size_t n = buf->chan->n_subbufs;
-	size_t produced, seq, limit;
+	size_t produced, seq, off, limit;
 
 	lockdep_assert_held(&buf->read_mutex);
 	for (;;) {
-		/* Pairs with the release in relayx_finish_subbuf(). */
+		/*
+		 * The count first: whoever moved it had seen that much
+		 * produced, and the acquire keeps the produced read below
+		 * from being older. Pairs with the fully ordered advances.
+		 */
+		seq = smp_load_acquire(&buf->subbufs_consumed);
+		/* Pairs with the release in relayx_publish_subbuf(). */
 		produced = smp_load_acquire(&buf->subbufs_produced);
-		seq = buf->subbufs_consumed;
 		if (relayx_lapped(buf, seq)) {
-			buf->bytes_consumed = 0;
-			WRITE_ONCE(buf->subbufs_consumed,
-				   READ_ONCE(buf->entered) - n + 1);
+			relayx_advance(buf, seq, READ_ONCE(buf->entered) - n + 1);
 			continue;
 		}
+		off = relayx_bytes_read(buf, seq);
 		if (seq == produced) {
 			if (complete)
 				return -EAGAIN;
@@ -104,12 +127,12 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 			/* Moved on meanwhile? Then limit is the next one's. */
 			if (smp_load_acquire(&buf->subbufs_produced) != produced)
 				continue;
-			if (limit <= buf->bytes_consumed)
+			if (limit <= off)
 				return -EAGAIN;
 		} else {
 			limit = buf->chan->subbuf_size - buf->padding[seq % n];
-			if (limit <= buf->bytes_consumed) {
-				relayx_consume_subbuf(buf);
+			if (limit <= off) {
+				relayx_advance(buf, seq, seq + 1);
 				continue;
 			}
 		}
@@ -120,53 +143,74 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 		if (relayx_hold(buf, seq))
 			break;
 	}
-	*len = limit - buf->bytes_consumed;
+	*seqp = seq;
+	*offp = off;
+	*len = limit - off;
 	return 0;
 }
 
-static void relayx_release_unread(struct relayx_buf *buf, size_t bytes,
-				  bool subbuf_done)
-{
-	buf->bytes_consumed += bytes;
-	if (subbuf_done)
-		relayx_consume_subbuf(buf);
-	relayx_unhold(buf);
-}
-
 /**
- * relayx_read_start - hold the next bytes read() returns
+ * relayx_read_copy - copy the next bytes read() returns
  * @buf: the buffer, read_mutex held
- * @addr: set to their kernel address
- * @len: set to how many there are
+ * @dst: where to, a kernel buffer
+ * @max: how many at most
+ * @pos: set to where they were, for relayx_read_commit()
  *
- * Return: 0, and relayx_read_end() must follow; -EAGAIN when there is
- * nothing to read; -EBUSY while an mmap consumer holds a sub-buffer.
+ * The sub-buffer is held during the copy only, so that it is not torn by
+ * the writer; nothing is consumed yet. read() passes the bytes on to user
+ * space without holding anything, then commits what got there.
+ *
+ * Return: how many bytes were copied; -EAGAIN when there is nothing to
+ * read; -EBUSY while an mmap consumer holds a sub-buffer.
  */
-int relayx_read_start(struct relayx_buf *buf, void **addr, size_t *len)
+ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
+			 struct relayx_read_pos *pos)
 {
-	size_t idx;
+	size_t seq, off, len;
 	int ret;
 
 	lockdep_assert_held(&buf->read_mutex);
 	if (buf->holder)
 		return -EBUSY;
-	ret = relayx_hold_unread(buf, false, len);
+	ret = relayx_hold_unread(buf, false, &seq, &off, &len);
 	if (ret)
 		return ret;
-	idx = buf->subbufs_consumed % buf->chan->n_subbufs;
-	*addr = relayx_subbuf_addr(buf, idx) + buf->bytes_consumed;
-	return 0;
+	len = min(len, max);
+	memcpy(dst, relayx_subbuf_addr(buf, seq % buf->chan->n_subbufs) + off,
+	       len);
+	relayx_unhold(buf);
+	pos->seq = seq;
+	pos->off = off;
+	pos->resets = buf->resets;
+	return len;
 }
 
 /**
- * relayx_read_end - consume what read() copied, and drop the hold
+ * relayx_read_commit - consume what read() passed on to user space
  * @buf: the buffer, read_mutex held
- * @bytes: how many of the held bytes reached user space
+ * @pos: where relayx_read_copy() took the bytes from
+ * @bytes: how many of them reached user space
+ *
+ * Like a seqcount reader, read() let go of everything while it copied to
+ * user space: the commit only counts if nothing consumed those bytes
+ * meanwhile (another reader, relayx_subbufs_consumed(), an mmap consumer,
+ * relayx_reset()). The writer may have lapped them since: what user space
+ * got was whole when it was copied, and the next read skips the rest.
+ *
+ * Return: true when the bytes are consumed; false when read() must
+ * neither count them nor consume them, and look again.
  */
-void relayx_read_end(struct relayx_buf *buf, size_t bytes)
+bool relayx_read_commit(struct relayx_buf *buf,
+			const struct relayx_read_pos *pos, size_t bytes)
 {
 	lockdep_assert_held(&buf->read_mutex);
-	relayx_release_unread(buf, bytes, false);
+	if (buf->holder || buf->resets != pos->resets ||
+	    READ_ONCE(buf->subbufs_consumed) != pos->seq ||
+	    relayx_bytes_read(buf, pos->seq) != pos->off)
+		return false;
+	buf->bytes_seq = pos->seq;
+	buf->bytes_consumed = pos->off + bytes;
+	return true;
 }
 
 /**
@@ -177,13 +221,19 @@ void relayx_read_end(struct relayx_buf *buf, size_t bytes)
  */
 bool relayx_buf_done(struct relayx_buf *buf)
 {
-	size_t len;
+	size_t seq, off, len;
 
-	if (!READ_ONCE(buf->finalized) || buf->holder)
+	lockdep_assert_held(&buf->read_mutex);
+	/*
+	 * Closed first, nothing left second: the close finished the last
+	 * sub-buffer before it said so. Pairs with the release in
+	 * relayx_buf_close().
+	 */
+	if (!smp_load_acquire(&buf->finalized) || buf->holder)
 		return false;
-	if (relayx_hold_unread(buf, false, &len))
+	if (relayx_hold_unread(buf, false, &seq, &off, &len))
 		return true;
-	relayx_release_unread(buf, 0, false);
+	relayx_unhold(buf);
 	return false;
 }
 
@@ -195,31 +245,38 @@ bool relayx_buf_done(struct relayx_buf *buf)
  *
  * For clients with their own mmap protocol, as upstream's. A count larger
  * than what is unread, or a CPU without a buffer, is clamped or ignored.
- * May sleep.
+ * Takes no lock and never sleeps: callable from any context, a
+ * subbuf_start callback with interrupts off included. A sub-buffer an
+ * mmap consumer holds stays held (the writer still never enters it); its
+ * RELAYX_PUT_SUBBUF then consumes nothing more.
  */
 void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 			     size_t subbufs_consumed)
 {
 	struct relayx_buf *buf;
-	size_t unread;
+	size_t seq, unread;
 
 	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
 		return;
-	buf = *per_cpu_ptr(chan->buf, cpu);
+	buf = READ_ONCE(*per_cpu_ptr(chan->buf, cpu));
 	if (!buf)
 		return;
-	mutex_lock(&buf->read_mutex);
-	/* Pairs with the release in relayx_finish_subbuf(). */
-	unread = smp_load_acquire(&buf->subbufs_produced) -
-		 buf->subbufs_consumed;
-	if (subbufs_consumed > unread)
-		subbufs_consumed = unread;
-	if (subbufs_consumed)
-		buf->bytes_consumed = 0;
-	/* The reader is done with those bytes before the writer reuses them. */
-	smp_store_release(&buf->subbufs_consumed,
-			  buf->subbufs_consumed + subbufs_consumed);
-	mutex_unlock(&buf->read_mutex);
+	for (;;) {
+		/* The count before produced: see relayx_hold_unread(). */
+		seq = smp_load_acquire(&buf->subbufs_consumed);
+		/* Pairs with the release in relayx_publish_subbuf(). */
+		unread = smp_load_acquire(&buf->subbufs_produced) - seq;
+		if ((ssize_t)unread <= 0)
+			return;
+		/*
+		 * Fully ordered: the client's reads are done before the
+		 * writer may reuse the sub-buffers. A reader that moved the
+		 * count meanwhile makes this try again from its value.
+		 */
+		if (try_cmpxchg(&buf->subbufs_consumed, &seq,
+				seq + min(subbufs_consumed, unread)))
+			return;
+	}
 }
 EXPORT_SYMBOL_GPL(relayx_subbufs_consumed);
 
@@ -236,27 +293,38 @@ EXPORT_SYMBOL_GPL(relayx_subbufs_consumed);
 int relayx_get_subbuf(struct relayx_buf *buf, struct file *filp,
 		      struct relayx_subbuf *sb)
 {
-	size_t len;
+	size_t seq, off, len;
+	bool finalized;
 	int ret = -EBUSY;
 
 	mutex_lock(&buf->read_mutex);
 	if (buf->holder)
 		goto out;
-	ret = relayx_hold_unread(buf, true, &len);
+	/*
+	 * Closed or not is read before looking for data: relayx_close()
+	 * finishes the last sub-buffer, then says so. Finding nothing after
+	 * seeing it closed is the end; finding nothing before is "not yet",
+	 * even if the close came in between. Pairs with the release in
+	 * relayx_buf_close().
+	 */
+	finalized = smp_load_acquire(&buf->finalized);
+	ret = relayx_hold_unread(buf, true, &seq, &off, &len);
 	if (ret) {
-		if (READ_ONCE(buf->finalized))
+		relayx_hook(buf, RELAYX_HOOK_GET_SUBBUF_EMPTY);
+		if (finalized)
 			ret = -ENODATA;
 		goto out;
 	}
 	buf->holder = filp;
-	sb->seq = buf->subbufs_consumed;
-	sb->offset = (buf->subbufs_consumed % buf->chan->n_subbufs) *
-		     buf->chan->subbuf_size + buf->bytes_consumed;
+	sb->seq = seq;
+	sb->offset = (seq % buf->chan->n_subbufs) * buf->chan->subbuf_size +
+		     off;
 	sb->len = len;
 out:
 	mutex_unlock(&buf->read_mutex);
 	return ret;
 }
+EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_get_subbuf);
 
 /**
  * relayx_put_subbuf - consume the sub-buffer @filp holds
@@ -276,14 +344,16 @@ int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
 	mutex_lock(&buf->read_mutex);
 	if (buf->holder == filp && READ_ONCE(buf->held) == seq) {
 		buf->holder = NULL;
-		/* relayx_subbufs_consumed() may have moved past it. */
-		relayx_release_unread(buf, 0, consume &&
-				      buf->subbufs_consumed == seq);
+		/* Unless relayx_subbufs_consumed() moved past it already. */
+		if (consume)
+			relayx_advance(buf, seq, seq + 1);
+		relayx_unhold(buf);
 		ret = 0;
 	}
 	mutex_unlock(&buf->read_mutex);
 	return ret;
 }
+EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_put_subbuf);
 
 /**
  * relayx_forget_holder - let go of what @filp holds, consuming nothing

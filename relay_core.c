@@ -9,7 +9,8 @@
  * client uses). The writer owns data, offset, prev_padding and stats; it
  * publishes finished sub-buffers through subbufs_produced and the
  * complete part of the current one through committed. Readers own
- * subbufs_consumed and bytes_consumed, under read_mutex.
+ * bytes_consumed, under read_mutex, and advance subbufs_consumed
+ * (relay_consume.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +54,7 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->subbufs_produced = 0;
 	buf->subbufs_consumed = 0;
 	buf->bytes_consumed = 0;
+	buf->bytes_seq = 0;
 	buf->prev_padding = 0;
 	buf->bytes_produced = 0;
 	buf->committed = 0;
@@ -77,6 +79,7 @@ void relayx_buf_get(struct relayx_buf *buf)
 {
 	kref_get(&buf->kref);
 }
+EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_buf_get);
 
 static void relayx_buf_release(struct kref *kref)
 {
@@ -92,6 +95,7 @@ void relayx_buf_put(struct relayx_buf *buf)
 {
 	kref_put(&buf->kref, relayx_buf_release);
 }
+EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_buf_put);
 
 /* The buffer every CPU shares in global mode, once it exists. */
 static struct relayx_buf *relayx_global_buf(struct relayx_chan *chan)
@@ -619,19 +623,34 @@ void relayx_flush(struct relayx_chan *chan)
 }
 EXPORT_SYMBOL_GPL(relayx_flush);
 
+/*
+ * Readers wait for the reset, and one that copied before it does not
+ * consume after it. A sub-buffer an mmap consumer held is let go: it is
+ * empty now, and its RELAYX_PUT_SUBBUF fails with -EINVAL.
+ */
+static void relayx_buf_reset_readers(struct relayx_buf *buf)
+{
+	mutex_lock(&buf->read_mutex);
+	buf->resets++;
+	relayx_buf_reset(buf);
+	mutex_unlock(&buf->read_mutex);
+}
+
 /**
  * relayx_reset - empty every buffer of a channel
- * @chan: the channel, which nobody writes or reads meanwhile
+ * @chan: the channel, which nobody writes meanwhile
  *
  * Returns the buffers to their state right after relayx_open(), counters
- * included, without reallocating anything.
+ * included, without reallocating anything. Readers (read(), poll(), the
+ * ioctls) may run meanwhile: each buffer is reset under its read_mutex,
+ * and a sub-buffer held through RELAYX_GET_SUBBUF is dropped. May sleep.
  */
 void relayx_reset(struct relayx_chan *chan)
 {
 	if (!chan)
 		return;
 	mutex_lock(&chan->lock);
-	relayx_apply_bufs(chan, relayx_buf_reset);
+	relayx_apply_bufs(chan, relayx_buf_reset_readers);
 	mutex_unlock(&chan->lock);
 }
 EXPORT_SYMBOL_GPL(relayx_reset);
@@ -649,7 +668,11 @@ static void relayx_buf_close(struct relayx_buf *buf)
 	/* No subbuf_start at close (as upstream): publish what is left. */
 	if (buf->prev_pending)
 		relayx_publish_subbuf(buf);
-	WRITE_ONCE(buf->finalized, true);
+	/*
+	 * After the last sub-buffer is published: a reader that sees
+	 * finalized finds it. Pairs with the acquires in relay_consume.c.
+	 */
+	smp_store_release(&buf->finalized, true);
 	if (buf->dentry)
 		relayx_buf_remove_file(buf);
 	wake_up_interruptible(&buf->read_wait);

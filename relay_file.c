@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "relayx_internal.h"
@@ -42,6 +43,13 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
  * it with -EFAULT when nothing was copied. Never blocks: poll() says when
  * there is something to read.
  *
+ * The bytes go through a kernel buffer: the sub-buffer is held, and
+ * read_mutex taken, only while they are copied there. Neither is held
+ * across the copy to user space, which may fault and take long, so that
+ * the writer may still lap the sub-buffer (overwrite mode) and poll and
+ * the ioctls do not wait. They are consumed after that copy, if nobody
+ * consumed them meanwhile (relayx_read_commit()).
+ *
  * .read, not .read_iter: clients create the files with debugfs_create_file()
  * as upstream clients do, and the debugfs proxy passes on .read only.
  */
@@ -49,30 +57,49 @@ static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
 	struct relayx_buf *buf = filp->private_data;
-	size_t done = 0, avail, missed = 0;
-	void *from;
-	int ret = 0;
+	size_t done = 0, missed = 0, chunk = min_t(size_t, count, PAGE_SIZE);
+	struct relayx_read_pos pos;
+	ssize_t copied = 0;
+	void *bounce;
+	bool taken;
 
-	if (mutex_lock_interruptible(&buf->read_mutex))
-		return -ERESTARTSYS;
+	if (!count)
+		return 0;
+	bounce = kmalloc(chunk, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
 	while (done < count) {
-		ret = relayx_read_start(buf, &from, &avail);
-		if (ret)
+		if (mutex_lock_interruptible(&buf->read_mutex)) {
+			copied = -ERESTARTSYS;
 			break;
-		avail = min(avail, count - done);
-		/* The sub-buffer is held: the writer cannot lap it meanwhile. */
-		missed = copy_to_user(ubuf + done, from, avail);
-		relayx_read_end(buf, avail - missed);
-		done += avail - missed;
+		}
+		copied = relayx_read_copy(buf, bounce, min(chunk, count - done),
+					  &pos);
+		mutex_unlock(&buf->read_mutex);
+		if (copied < 0)
+			break;
+		relayx_hook(buf, RELAYX_HOOK_READ_COPY);
+		missed = copy_to_user(ubuf + done, bounce, copied);
+		mutex_lock(&buf->read_mutex);
+		taken = relayx_read_commit(buf, &pos, copied - missed);
+		mutex_unlock(&buf->read_mutex);
+		if (!taken) {
+			/* Consumed by someone else: copy what is next instead. */
+			missed = 0;
+			continue;
+		}
+		done += copied - missed;
 		if (missed)
 			break;
 	}
-	mutex_unlock(&buf->read_mutex);
+	kfree(bounce);
 	if (done)
 		return done;
 	if (missed)
 		return -EFAULT;
-	return ret == -EBUSY ? -EBUSY : 0;
+	if (copied == -ERESTARTSYS || copied == -EBUSY)
+		return copied;
+	return 0;
 }
 
 static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
@@ -81,11 +108,20 @@ static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(filp, &buf->read_wait, wait);
-	/* Pairs with the release in relayx_finish_subbuf(). */
+	/*
+	 * Our entry on read_wait is visible before the state is read, or the
+	 * writer, which publishes subbufs_produced and then looks for
+	 * sleepers, and we could both miss the other's store: we would sleep
+	 * with a complete sub-buffer. Pairs with the smp_mb() in
+	 * wq_has_sleeper() (relayx_publish_subbuf()).
+	 */
+	smp_mb();
+	/* Pairs with the release in relayx_publish_subbuf(). */
 	if (smp_load_acquire(&buf->subbufs_produced) !=
 	    READ_ONCE(buf->subbufs_consumed))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(buf->finalized)) {
+	/* Pairs with the release in relayx_buf_close(). */
+	if (smp_load_acquire(&buf->finalized)) {
 		mutex_lock(&buf->read_mutex);
 		if (relayx_buf_done(buf))
 			mask |= EPOLLERR;
@@ -147,8 +183,9 @@ static const struct vm_operations_struct relayx_vm_ops = {
 };
 
 /*
- * The whole buffer, read-only: user space must never change what the
- * kernel wrote, so VM_MAYWRITE goes too (no mprotect() to writable), and
+ * The whole buffer, read-only and never executable: user space must never
+ * change what the kernel wrote, nor run what clients wrote, so VM_MAYWRITE
+ * and VM_MAYEXEC go too (no mprotect() to writable or executable), and
  * VM_DONTEXPAND keeps mremap() from growing it.
  */
 static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -158,9 +195,10 @@ static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff || len != (unsigned long)buf->page_count << PAGE_SHIFT)
 		return -EINVAL;
-	if (vma->vm_flags & VM_WRITE)
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
-	relayx_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE);
+	relayx_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP,
+			    VM_MAYWRITE | VM_MAYEXEC);
 	vma->vm_ops = &relayx_vm_ops;
 	vma->vm_private_data = buf;
 	relayx_buf_mapped(buf, filp);

@@ -12,11 +12,18 @@
 #define _RELAYX_HOOKS_H
 
 #include <linux/compiler.h>
+#include <linux/export.h>
 
 struct relayx_buf;
 
 enum relayx_hook_point {
 	RELAYX_HOOK_NONE,
+	/* relayx_get_subbuf() found nothing, before it decides why */
+	RELAYX_HOOK_GET_SUBBUF_EMPTY,
+	/* a reader read subbufs_consumed and is about to advance it */
+	RELAYX_HOOK_CONSUME,
+	/* read() is about to copy to user space */
+	RELAYX_HOOK_READ_COPY,
 	RELAYX_HOOK_NR
 };
 
@@ -24,6 +31,9 @@ typedef void (*relayx_hook_fn)(struct relayx_buf *buf,
 			       enum relayx_hook_point where);
 
 #ifdef RELAYX_TEST_HOOKS
+/* Internal functions the KUnit module calls directly. */
+#define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym) EXPORT_SYMBOL_GPL(sym)
+
 extern relayx_hook_fn relayx_test_hook;
 
 static inline void relayx_hook(struct relayx_buf *buf,
@@ -35,6 +45,8 @@ static inline void relayx_hook(struct relayx_buf *buf,
 		fn(buf, where);
 }
 #else
+#define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym)
+
 static inline void relayx_hook(struct relayx_buf *buf,
 			       enum relayx_hook_point where)
 {

@@ -27,8 +27,17 @@ void relayx_buf_read_stats(struct relayx_buf *buf,
 #define RELAYX_GATE_HELD	BIT(1)
 
 /* relay_consume.c: the consumer side of the protocol */
-int relayx_read_start(struct relayx_buf *buf, void **addr, size_t *len);
-void relayx_read_end(struct relayx_buf *buf, size_t bytes);
+/* Where the bytes read() copied came from; see relayx_read_commit(). */
+struct relayx_read_pos {
+	size_t seq;
+	size_t off;
+	unsigned long resets;
+};
+
+ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
+			 struct relayx_read_pos *pos);
+bool relayx_read_commit(struct relayx_buf *buf,
+			const struct relayx_read_pos *pos, size_t bytes);
 bool relayx_buf_done(struct relayx_buf *buf);
 int relayx_get_subbuf(struct relayx_buf *buf, struct file *filp,
 		      struct relayx_subbuf *sb);

@@ -43,8 +43,11 @@ struct relayx_buf;
  *	while subbuf_start refuses to switch
  * @committed: bytes of the current sub-buffer that are completely written
  * @subbufs_produced: sub-buffers finished by the writer
- * @subbufs_consumed: sub-buffers released by the reader
- * @bytes_consumed: bytes already read from the sub-buffer being read
+ * @subbufs_consumed: sub-buffers released by the readers or by
+ *	relayx_subbufs_consumed(); moved with cmpxchg only
+ * @bytes_consumed: bytes already read from sub-buffer @bytes_seq
+ * @bytes_seq: the sub-buffer @bytes_consumed counts in; when
+ *	@subbufs_consumed is elsewhere, nothing of that one was read
  * @chan: the channel
  * @vaddr: a vmap() of the whole buffer, or NULL when every sub-buffer is
  *	reached through the direct map (see relayx_subbuf_addr())
@@ -65,7 +68,9 @@ struct relayx_buf;
  * @holder: the file that holds @held through RELAYX_GET_SUBBUF, if any
  * @read_wait: readers waiting in poll
  * @wakeup_work: defers reader wakeups out of the writer's context
- * @read_mutex: serializes readers of this buffer
+ * @read_mutex: serializes readers of this buffer, and relayx_reset()
+ * @resets: relayx_reset() calls, so that a read() that copied before one
+ *	does not consume after it
  * @dentry: the buffer's file, if any
  * @kref: held by the channel and by every open file
  * @cpu: the CPU this buffer belongs to
@@ -78,6 +83,7 @@ struct relayx_buf {
 	size_t subbufs_produced;
 	size_t subbufs_consumed;
 	size_t bytes_consumed;
+	size_t bytes_seq;
 	struct relayx_chan *chan;
 	void *vaddr;
 	u32 *padding;
@@ -94,6 +100,7 @@ struct relayx_buf {
 	wait_queue_head_t read_wait;
 	struct irq_work wakeup_work;
 	struct mutex read_mutex;	/* reader state: consumed counts */
+	unsigned long resets;
 	struct dentry *dentry;
 	struct kref kref;
 	unsigned int cpu;

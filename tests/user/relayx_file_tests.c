@@ -5,7 +5,7 @@
  * records each). Runs pinned to CPU 0, so that "write N" on the control
  * file lands in file a0.
  *
- * usage: relayx_file_tests bad-calls|hold|poll|lifetime|perm
+ * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm
  * hold wants the module loaded with overwrite=1 n_subbufs=4.
  */
 #define _GNU_SOURCE
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -113,6 +114,17 @@ static void expect_store_faults(void *addr)
 	      "a store into the mapping gets SIGSEGV");
 }
 
+/* mmap() fails with @err; a mapping made anyway is not left behind. */
+static void expect_mmap_fails(int fd, size_t len, int prot, int flags,
+			      int err, const char *what)
+{
+	void *map = mmap(NULL, len, prot, flags, fd, 0);
+
+	expect_errno(map == MAP_FAILED ? -1 : 0, err, what);
+	if (map != MAP_FAILED)
+		munmap(map, len);
+}
+
 static void bad_mmaps(int fd, size_t len)
 {
 	int rw = open_buf("a0", O_RDWR);
@@ -131,6 +143,10 @@ static void bad_mmaps(int fd, size_t len)
 				rw, 0), EPERM, "writable shared mmap, O_RDWR");
 	expect_errno((long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 				fd, 0), EPERM, "writable private mmap");
+	expect_mmap_fails(fd, len, PROT_READ | PROT_EXEC, MAP_SHARED, EPERM,
+			  "executable shared mmap");
+	expect_mmap_fails(fd, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, EPERM,
+			  "executable private mmap");
 	expect_errno(write(rw, "x", 1), EINVAL, "write() to a buffer file");
 	close(rw);
 
@@ -138,6 +154,8 @@ static void bad_mmaps(int fd, size_t len)
 	check(map != MAP_FAILED, "read-only private mmap");
 	expect_errno(mprotect(map, len, PROT_READ | PROT_WRITE), EACCES,
 		     "mprotect to writable");
+	expect_errno(mprotect(map, len, PROT_READ | PROT_EXEC), EACCES,
+		     "mprotect to executable");
 	expect_store_faults(map);
 	expect_errno((long)mremap(map, len, len + 4096, 0), EFAULT,
 		     "mremap growing the mapping");
@@ -291,6 +309,89 @@ static int poll_test(void)
 	return failures;
 }
 
+#define POLL_ROUNDS	3000
+
+static void spin_us(long us)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - start.tv_sec) * 1000000 +
+	       (now.tv_nsec - start.tv_nsec) / 1000 < us);
+}
+
+/* Drain a0 through the ioctls; how many sub-buffers it held. */
+static int drain_subbufs(int fd)
+{
+	struct relayx_subbuf sb;
+	int n = 0;
+
+	while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0) {
+		if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
+			return -1;
+		n++;
+	}
+	return errno == EAGAIN ? n : -1;
+}
+
+/*
+ * A poller on CPU 1 blocks in poll(-1) on a0 while the writer, on CPU 0,
+ * finishes exactly one sub-buffer, POLL_ROUNDS times. The writer starts
+ * when the poller is about to call poll(), at a varying distance, so that
+ * the poller's enqueue and the writer's wakeup check meet. A lost wakeup
+ * leaves the poller asleep with a complete sub-buffer: SIGALRM fails it.
+ */
+static int poll_race(void)
+{
+	int fd = open_buf("a0", O_RDONLY), go[2], status, round, got;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	cpu_set_t cpu1;
+	char byte = 0;
+	pid_t pid;
+
+	/* The first record: every "write PER_SUB" then finishes one. */
+	send_cmd("write 1");
+	if (pipe(go))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		CPU_ZERO(&cpu1);
+		CPU_SET(1, &cpu1);
+		if (sched_setaffinity(0, sizeof(cpu1), &cpu1))
+			_exit(3);
+		for (round = 0; round < POLL_ROUNDS; round++) {
+			if (write(go[1], &byte, 1) != 1)
+				_exit(3);
+			alarm(30);
+			if (poll(&pfd, 1, -1) != 1)
+				_exit(4);
+			alarm(0);
+			got = drain_subbufs(fd);
+			if (got != 1) {
+				printf("round %d: %d sub-buffers\n", round, got);
+				_exit(5);
+			}
+		}
+		_exit(0);
+	}
+	for (round = 0; round < POLL_ROUNDS; round++) {
+		if (read(go[0], &byte, 1) != 1)
+			break;
+		/* 0 to 19 us of spinning: the poller's enqueue is around there. */
+		spin_us(round % 20);
+		send_cmd("write %ld", PER_SUB);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%d one-sub-buffer wakeups, none lost (%s %d)", POLL_ROUNDS,
+	      WIFSIGNALED(status) ? "signal" : "exit",
+	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	close(fd);
+	return failures;
+}
+
 static int lifetime(void)
 {
 	struct relayx_subbuf sb;
@@ -369,6 +470,8 @@ int main(int argc, char **argv)
 		return hold();
 	if (!strcmp(argv[1], "poll"))
 		return poll_test();
+	if (!strcmp(argv[1], "poll-race"))
+		return poll_race();
 	if (!strcmp(argv[1], "lifetime"))
 		return lifetime();
 	if (!strcmp(argv[1], "perm"))

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The consumer side against the things that run beside it: the channel's
+ * close, relayx_reset(), relayx_subbufs_consumed() from the writer's
+ * context, and the writer in overwrite mode while read() copies. Each
+ * race is made to happen by parking the reader at a test hook
+ * (relayx_test_park.c) and running the other side meanwhile.
+ */
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
+#include "relayx_test.h"
+#include "../../relayx_internal.h"
+
+#define SB	256
+#define NSB	4
+/* How long a side that must not block gets before it counts as blocked. */
+#define NOT_BLOCKED_MS	2000
+/* Longer than a park may last: a thread that never ends is a failure. */
+#define THREAD_END_MS	20000
+
+/* One consumer call, made from its own thread so that the test can park it. */
+struct consume_call {
+	struct relayx_buf *buf;
+	struct relayx_chan *chan;
+	struct file *filp;
+	struct file *file;
+	int (*fn)(struct consume_call *c);
+	struct relayx_subbuf sb;
+	u64 seq;
+	__poll_t mask;
+	int ret;
+	struct completion done;
+};
+
+static int consume_thread(void *data)
+{
+	struct consume_call *c = data;
+
+	c->ret = c->fn(c);
+	/* For good: returns_soon() and end_call() may both wait. */
+	complete_all(&c->done);
+	return 0;
+}
+
+/* A call of @fn on @buf from its own thread, not started yet. */
+static struct consume_call *new_call(struct kunit *test,
+				     struct relayx_buf *buf,
+				     int (*fn)(struct consume_call *c))
+{
+	struct consume_call *c = kzalloc(sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->buf = buf;
+	c->chan = buf->chan;
+	c->fn = fn;
+	c->filp = (struct file *)c;	/* only compared, never used */
+	init_completion(&c->done);
+	return c;
+}
+
+static void start_call(struct kunit *test, struct consume_call *c)
+{
+	struct task_struct *t = kthread_run(consume_thread, c, "relayx_consume");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+}
+
+/* The same, bound to @cpu: a writer for that CPU's buffer. */
+static void start_call_on(struct kunit *test, struct consume_call *c,
+			  unsigned int cpu)
+{
+	struct task_struct *t = kthread_create(consume_thread, c,
+					       "relayx_writer");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+}
+
+/*
+ * Wait for @c to return; its result, or -ETIME (then @c is leaked). A
+ * sub-buffer it got is copied to @sb, if given.
+ */
+static int end_call_sb(struct kunit *test, struct consume_call *c,
+		       struct relayx_subbuf *sb)
+{
+	int ret;
+
+	if (!wait_for_completion_timeout(&c->done,
+					 msecs_to_jiffies(THREAD_END_MS))) {
+		KUNIT_FAIL(test, "consumer thread never returned");
+		return -ETIME;
+	}
+	ret = c->ret;
+	if (sb)
+		*sb = c->sb;
+	kfree(c);
+	return ret;
+}
+
+static int end_call(struct kunit *test, struct consume_call *c)
+{
+	return end_call_sb(test, c, NULL);
+}
+
+static bool returns_soon(struct consume_call *c)
+{
+	return wait_for_completion_timeout(&c->done,
+					   msecs_to_jiffies(NOT_BLOCKED_MS));
+}
+
+static int call_get_subbuf(struct consume_call *c)
+{
+	return relayx_get_subbuf(c->buf, c->filp, &c->sb);
+}
+
+static int call_put_subbuf(struct consume_call *c)
+{
+	return relayx_put_subbuf(c->buf, c->filp, c->seq, true);
+}
+
+/* Into a user address: the thread has no mm, so the copy faults. */
+static int call_read(struct consume_call *c)
+{
+	loff_t pos = 0;
+
+	return relayx_file_operations.read(c->file, (char __user *)0x10000,
+					   100, &pos);
+}
+
+static int call_poll(struct consume_call *c)
+{
+	c->mask = relayx_file_operations.poll(c->file, NULL);
+	return 0;
+}
+
+static int call_reset(struct consume_call *c)
+{
+	relayx_reset(c->chan);
+	return 0;
+}
+
+static int overwrite_start(struct relayx_buf *buf, void *subbuf,
+			   void *prev_subbuf, size_t prev_padding)
+{
+	return 1;
+}
+
+static const struct relayx_callbacks overwrite_cb = {
+	.subbuf_start = overwrite_start,
+};
+
+/* @times messages of @len bytes of @byte into the current CPU's buffer. */
+static void write_fill(struct relayx_chan *chan, size_t len, int times,
+		       u8 byte)
+{
+	u8 pattern[SB];
+
+	memset(pattern, byte, sizeof(pattern));
+	while (times--)
+		relayx_write(chan, pattern, len);
+}
+
+static void write_n(struct relayx_chan *chan, size_t len, int times)
+{
+	write_fill(chan, len, times, 0x5a);
+}
+
+static int call_write(struct consume_call *c)
+{
+	write_n(c->chan, 100, 5);
+	return 0;
+}
+
+static bool all_bytes(const u8 *p, size_t len, u8 byte)
+{
+	while (len--)
+		if (*p++ != byte)
+			return false;
+	return true;
+}
+
+/*
+ * relayx_close() finishes the last sub-buffer while RELAYX_GET_SUBBUF is
+ * between finding nothing and deciding between "not yet" and "end of
+ * stream". The caller must get "not yet": the sub-buffer close finished
+ * is unconsumed; the next call returns it, and only then comes the end.
+ */
+static void relayx_consume_end_of_stream(struct kunit *test)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, SB, NSB, NULL, NULL);
+	struct consume_call *c;
+	struct relayx_subbuf sb;
+	struct relayx_park park;
+	struct relayx_buf *buf;
+	struct file *filp;
+	bool overlapped;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	write_n(chan, 10, 1);
+	migrate_enable();
+	/* Close drops the channel's reference; this keeps the buffer. */
+	relayx_buf_get(buf);
+
+	relayx_park_arm(&park, buf, RELAYX_HOOK_GET_SUBBUF_EMPTY);
+	c = new_call(test, buf, call_get_subbuf);
+	filp = c->filp;
+	start_call(test, c);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	relayx_close(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	overlapped = relayx_park_release(&park);
+	KUNIT_EXPECT_TRUE_MSG(test, overlapped, "the close did not overlap");
+	ret = end_call(test, c);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EAGAIN,
+			    "end of stream with a finished sub-buffer unread");
+
+	KUNIT_EXPECT_EQ(test, relayx_get_subbuf(buf, filp, &sb), 0);
+	KUNIT_EXPECT_EQ(test, sb.len, 10ULL);
+	KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq, true), 0);
+	KUNIT_EXPECT_EQ(test, relayx_get_subbuf(buf, filp, &sb), -ENODATA);
+	relayx_buf_put(buf);
+}
+
+/*
+ * relayx_reset() while RELAYX_PUT_SUBBUF has read subbufs_consumed and is
+ * about to store the next value: the reset must wait for the reader, or
+ * the reader stores a count from before the reset (consumed > produced).
+ */
+static void relayx_consume_reset_excludes_reader(struct kunit *test)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, SB, NSB, NULL, NULL);
+	struct consume_call *put, *reset;
+	struct relayx_subbuf sb;
+	struct relayx_park park;
+	struct file *filp;
+	struct relayx_buf *buf;
+	bool reset_waited, overlapped;
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	write_n(chan, 10, 1);
+	migrate_enable();
+	relayx_flush(chan);
+
+	put = new_call(test, buf, call_put_subbuf);
+	filp = put->filp;
+	KUNIT_ASSERT_EQ(test, relayx_get_subbuf(buf, filp, &sb), 0);
+	put->seq = sb.seq;
+	relayx_park_arm(&park, buf, RELAYX_HOOK_CONSUME);
+	start_call(test, put);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	reset = new_call(test, buf, call_reset);
+	start_call(test, reset);
+	/* The reader is parked: a reset that excludes it cannot end. */
+	reset_waited = !returns_soon(reset);
+	overlapped = relayx_park_release(&park);
+	KUNIT_EXPECT_TRUE_MSG(test, overlapped, "the reset did not overlap");
+	KUNIT_EXPECT_EQ(test, end_call(test, put), 0);
+	KUNIT_EXPECT_EQ(test, end_call(test, reset), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, reset_waited,
+			      "the reset ran while a reader was consuming");
+	KUNIT_EXPECT_EQ_MSG(test, buf->subbufs_consumed, buf->subbufs_produced,
+			    "consumed and produced after the reset");
+	KUNIT_EXPECT_EQ_MSG(test, relayx_get_subbuf(buf, filp, &sb), -EAGAIN,
+			    "a phantom sub-buffer after the reset");
+	relayx_close(chan);
+}
+
+static atomic_t consumed_calls, consumed_irqs_on, consumed_wanted;
+
+/*
+ * A client that releases a sub-buffer from its subbuf_start callback,
+ * when one is unread; the count says how many releases should have been
+ * taken (the clamp to what is published decides, not this test).
+ */
+static int consuming_start(struct relayx_buf *buf, void *subbuf,
+			   void *prev_subbuf, size_t prev_padding)
+{
+	if (!prev_subbuf)
+		return 1;
+	if (!irqs_disabled())
+		atomic_inc(&consumed_irqs_on);
+	if (READ_ONCE(buf->subbufs_produced) != READ_ONCE(buf->subbufs_consumed))
+		atomic_inc(&consumed_wanted);
+	relayx_subbufs_consumed(buf->chan, buf->cpu, 1);
+	atomic_inc(&consumed_calls);
+	return 1;
+}
+
+static const struct relayx_callbacks consuming_cb = {
+	.subbuf_start = consuming_start,
+};
+
+/*
+ * relayx_subbufs_consumed() from subbuf_start, with the writer's
+ * interrupts off, while a reader holds read_mutex (parked in
+ * RELAYX_GET_SUBBUF): it must neither sleep nor wait for the reader.
+ */
+static void relayx_consume_subbufs_consumed_in_writer(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	struct consume_call *get, *writer;
+	struct relayx_park park;
+	struct relayx_buf *buf;
+	bool writer_free;
+
+	atomic_set(&consumed_calls, 0);
+	atomic_set(&consumed_irqs_on, 0);
+	atomic_set(&consumed_wanted, 0);
+	chan = relayx_open(NULL, NULL, SB, NSB, &consuming_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	migrate_enable();
+
+	relayx_park_arm(&park, buf, RELAYX_HOOK_GET_SUBBUF_EMPTY);
+	get = new_call(test, buf, call_get_subbuf);
+	start_call(test, get);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	/* Five messages of 100 bytes: two switches, two callbacks. */
+	writer = new_call(test, buf, call_write);
+	start_call_on(test, writer, buf->cpu);
+	writer_free = returns_soon(writer);
+	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_release(&park),
+			      "the writer did not overlap the reader");
+	KUNIT_EXPECT_EQ(test, end_call(test, get), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, end_call(test, writer), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, writer_free,
+			      "the writer waited for read_mutex");
+	KUNIT_EXPECT_EQ(test, atomic_read(&consumed_calls), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&consumed_irqs_on), 0);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)2);
+	KUNIT_EXPECT_GT(test, atomic_read(&consumed_wanted), 0);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed,
+			(size_t)atomic_read(&consumed_wanted));
+	relayx_close(chan);
+}
+
+/*
+ * relayx_subbufs_consumed() moves past a sub-buffer an mmap consumer
+ * holds: the writer still never enters it, and the put still works,
+ * without moving the count again.
+ */
+static void relayx_consume_held_outlives_subbufs_consumed(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	struct file *filp = (struct file *)test;
+	struct relayx_buf_stats st;
+	struct relayx_subbuf sb;
+	struct relayx_buf *buf;
+	size_t consumed;
+
+	chan = relayx_open(NULL, NULL, SB, NSB, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	write_n(chan, 200, 3);
+	KUNIT_EXPECT_EQ(test, relayx_get_subbuf(buf, filp, &sb), 0);
+	KUNIT_EXPECT_EQ(test, sb.seq, 0ULL);
+	KUNIT_EXPECT_EQ(test, sb.len, 200ULL);
+	relayx_subbufs_consumed(chan, buf->cpu, 2);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed, (size_t)2);
+	/* Two laps' worth: every entry into sub-buffer 0 is refused. */
+	write_fill(chan, 200, 2 * NSB, 0xa5);
+	KUNIT_EXPECT_TRUE_MSG(test, all_bytes(relayx_subbuf_addr(buf, 0), 200,
+					      0x5a),
+			      "the held sub-buffer was overwritten");
+	KUNIT_EXPECT_EQ(test, relayx_buf_stats(chan, buf->cpu, &st), 0);
+	KUNIT_EXPECT_GT(test, st.full, 0ULL);
+	consumed = buf->subbufs_consumed;
+	KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq, true), 0);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed, consumed);
+	/* Free again: the writer goes on. */
+	write_fill(chan, 200, 2, 0xa5);
+	KUNIT_EXPECT_EQ(test, relayx_buf_stats(chan, buf->cpu, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.msgs + st.full, 3ULL + 2 * NSB + 2);
+	KUNIT_EXPECT_GT(test, st.msgs, 4ULL);
+	migrate_enable();
+	relayx_close(chan);
+}
+
+/*
+ * read() is stopped in its copy to user space (a slow page fault): the
+ * ioctls and poll() must not wait for it, and in overwrite mode the
+ * writer must go on, through the sub-buffer read() is copying from.
+ */
+static void relayx_consume_read_copy_holds_nothing(struct kunit *test)
+{
+	struct file *filp = (struct file *)test;
+	struct consume_call *reader, *get, *poll;
+	struct relayx_buf_stats st;
+	struct relayx_subbuf sb;
+	struct relayx_park park;
+	struct relayx_chan *chan;
+	struct relayx_buf *buf;
+	bool get_free, poll_free;
+
+	chan = relayx_open(NULL, NULL, SB, NSB, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	write_n(chan, 200, 2);
+
+	reader = new_call(test, buf, call_read);
+	reader->file = kunit_kzalloc(test, sizeof(*reader->file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, reader->file);
+	reader->file->private_data = buf;
+	relayx_park_arm(&park, buf, RELAYX_HOOK_READ_COPY);
+	start_call(test, reader);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+
+	get = new_call(test, buf, call_get_subbuf);
+	get->filp = filp;
+	start_call(test, get);
+	get_free = returns_soon(get);
+	if (get_free) {
+		KUNIT_EXPECT_EQ(test, end_call_sb(test, get, &sb), 0);
+		KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq,
+							false), 0);
+	}
+	/* Two laps: sub-buffer 0, the one read() copies, is overwritten. */
+	write_fill(chan, 200, 2 * NSB, 0xa5);
+	KUNIT_EXPECT_EQ(test, relayx_buf_stats(chan, buf->cpu, &st), 0);
+	migrate_enable();
+	/* Closed, poll() looks for the end of the stream, under read_mutex. */
+	relayx_buf_get(buf);
+	relayx_close(chan);
+	poll = new_call(test, buf, call_poll);
+	poll->file = reader->file;
+	start_call(test, poll);
+	poll_free = returns_soon(poll);
+	/* Sub-buffers are left: not the end of the stream yet. */
+	if (poll_free)
+		KUNIT_EXPECT_FALSE(test, poll->mask & EPOLLERR);
+
+	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_release(&park),
+			      "the ioctl, the writer and poll did not overlap read()");
+	KUNIT_EXPECT_EQ(test, end_call(test, reader), -EFAULT);
+	if (!get_free && end_call_sb(test, get, &sb) == 0)
+		relayx_put_subbuf(buf, filp, sb.seq, false);
+	KUNIT_EXPECT_TRUE_MSG(test, get_free,
+			      "RELAYX_GET_SUBBUF waited for read()'s copy");
+	KUNIT_EXPECT_EQ_MSG(test, st.full, 0ULL,
+			    "the writer was held off by read()'s copy");
+	KUNIT_EXPECT_GT(test, st.overwritten, 0ULL);
+	KUNIT_EXPECT_EQ(test, end_call(test, poll), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, poll_free, "poll() waited for read()'s copy");
+	relayx_buf_put(buf);
+}
+
+static struct kunit_case relayx_consume_cases[] = {
+	KUNIT_CASE(relayx_consume_end_of_stream),
+	KUNIT_CASE(relayx_consume_reset_excludes_reader),
+	KUNIT_CASE(relayx_consume_subbufs_consumed_in_writer),
+	KUNIT_CASE(relayx_consume_held_outlives_subbufs_consumed),
+	KUNIT_CASE(relayx_consume_read_copy_holds_nothing),
+	{}
+};
+
+struct kunit_suite relayx_consume_suite = {
+	.name = "relayx_consume",
+	.test_cases = relayx_consume_cases,
+};
