@@ -29,8 +29,9 @@ static void relayx_park_hook(struct relayx_buf *buf,
 		return;
 	complete(&p->arrived);
 	if (preemptible()) {
-		if (!wait_for_completion_timeout(&p->release,
-				msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS)))
+		unsigned long timeout = msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS);
+
+		if (!wait_for_completion_timeout(&p->release, timeout))
 			atomic_set(&p->timed_out, 1);
 		return;
 	}
@@ -71,8 +72,9 @@ void relayx_park_arm(struct relayx_park *p, struct relayx_buf *buf,
  */
 bool relayx_park_wait(struct relayx_park *p)
 {
-	return wait_for_completion_timeout(&p->arrived,
-			msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS));
+	unsigned long timeout = msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS);
+
+	return wait_for_completion_timeout(&p->arrived, timeout);
 }
 
 /**
