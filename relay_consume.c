@@ -205,7 +205,7 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 
 	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
 		return;
-	buf = *per_cpu_ptr(chan->buf, cpu);
+	buf = relayx_chan_buf(chan, cpu);
 	if (!buf)
 		return;
 	mutex_lock(&buf->read_mutex);

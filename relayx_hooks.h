@@ -17,6 +17,8 @@ struct relayx_buf;
 
 enum relayx_hook_point {
 	RELAYX_HOOK_NONE,
+	/* relayx_buf_update_size(): the file's dentry is read, not yet used */
+	RELAYX_HOOK_UPDATE_SIZE,
 	RELAYX_HOOK_NR
 };
 

@@ -16,6 +16,7 @@ extern struct kunit_suite relayx_concurrent_suite;
 extern struct kunit_suite relayx_oracle_suite;
 extern struct kunit_suite relayx_global_suite;
 extern struct kunit_suite relayx_late_suite;
+extern struct kunit_suite relayx_locks_suite;
 
 /*
  * A thread parked at a test hook (relayx_test_park.c): arm, start the
