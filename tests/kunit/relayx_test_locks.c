@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Locking, lifetime and memory accounting of channels: flush where the
- * caller holds the CPU hotplug lock, late setup failing under a writer
- * that is switching sub-buffers, a client that asks for global mode too
- * late, and the memory check of global and padding-heavy channels.
+ * caller holds the CPU hotplug lock or runs in a hotplug callback, late
+ * setup failing under a writer that is switching sub-buffers, a client
+ * that asks for global mode too late, and the memory check of global and
+ * padding-heavy channels.
  */
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -50,6 +52,54 @@ static void relayx_locks_flush_under_cpus_read_lock(struct kunit *test)
 				    (u32)(256 - sizeof(u32)), "cpu %u", cpu);
 	}
 	relayx_close(chan);
+}
+
+static struct relayx_chan *hotplug_chan;
+static atomic_t hotplug_flushes;
+
+static int flush_on_teardown(unsigned int cpu)
+{
+	relayx_flush(hotplug_chan);
+	atomic_inc(&hotplug_flushes);
+	return 0;
+}
+
+/*
+ * relayx_flush() from a CPU hotplug callback: the teardown of an online
+ * state, which runs on the CPU going down while the hotplug lock is held
+ * for writing. It flushes every CPU, the one going down included.
+ */
+static void relayx_locks_flush_from_hotplug_callback(struct kunit *test)
+{
+	unsigned int cpu, victim;
+	int state;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU to take down");
+	victim = cpumask_last(cpu_online_mask);
+	hotplug_chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, hotplug_chan);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, write_u32, hotplug_chan);
+	cpus_read_unlock();
+	atomic_set(&hotplug_flushes, 0);
+	state = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					  "relayx_kunit:flush", NULL,
+					  flush_on_teardown);
+	KUNIT_ASSERT_GE(test, state, 0);
+	KUNIT_EXPECT_EQ(test, remove_cpu(victim), 0);
+	cpuhp_remove_state_nocalls(state);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hotplug_flushes), 1);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	for_each_possible_cpu(cpu) {
+		struct relayx_buf *buf = *per_cpu_ptr(hotplug_chan->buf, cpu);
+
+		if (buf)
+			KUNIT_EXPECT_EQ_MSG(test, buf->subbufs_produced,
+					    (size_t)1, "cpu %u", cpu);
+	}
+	relayx_close(hotplug_chan);
 }
 
 /* --- late setup failing while a writer updates a file's size ---------- */
@@ -305,6 +355,7 @@ static struct kunit_case relayx_locks_cases[] = {
 	KUNIT_CASE(relayx_locks_global_memory_check),
 	KUNIT_CASE(relayx_locks_padding_counts),
 	KUNIT_CASE(relayx_locks_late_failure_parked_writer),
+	KUNIT_CASE(relayx_locks_flush_from_hotplug_callback),
 	{}
 };
 
