@@ -161,7 +161,7 @@ static const struct relayx_callbacks late_fail_cb = {
 /*
  * The only writer of its CPU's buffer. __relayx_write(): preemption off,
  * which holds up RCU grace periods as relayx_write() does, but interrupts
- * on, so that the tick goes on on its CPU while it is parked there.
+ * on, so that its CPU keeps taking the tick while it is parked there.
  */
 static int late_fail_writer(void *data)
 {
