@@ -120,17 +120,17 @@ void relayx_chan_set_global(struct relayx_chan *chan, bool is_global)
 		pr_warn_once("create_buf_file changed is_global after the first buffer; ignored\n");
 }
 
-/* Does one more buffer leave half of the available memory free? */
-static bool relayx_buf_fits(struct relayx_chan *chan, unsigned long count)
+/* Does one more buffer fit in half of the memory available now? */
+static bool relayx_buf_fits(struct relayx_chan *chan)
 {
 	unsigned long need = relayx_buf_pages_needed(chan->alloc_size,
 						     chan->n_subbufs);
 	unsigned long avail = si_mem_available();
 
-	if (need <= avail / 2 / count)
+	if (need <= avail / 2)
 		return true;
-	pr_warn_ratelimited("%lu buffers of %lu pages wanted, %lu pages available\n",
-			    count, need, avail);
+	pr_warn_ratelimited("a buffer of %lu pages wanted, %lu pages available\n",
+			    need, avail);
 	return false;
 }
 
@@ -167,7 +167,7 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 		return buf;
 	}
 
-	if (!relayx_buf_fits(chan, 1))
+	if (!relayx_buf_fits(chan))
 		return NULL;
 	buf = relayx_buf_alloc(chan, cpu);
 	if (!buf)
