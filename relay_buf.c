@@ -73,20 +73,26 @@ static int relayx_buf_map(struct relayx_buf *buf)
  * Try to give @count pages from @first on one physically contiguous run.
  * The block is split so that every page is freed alike; its unused tail
  * goes back at once. Failure is fine: the pages come one by one instead.
+ * Only a cheap try: no reclaim retries, and no direct reclaim or
+ * compaction at all for costly orders.
+ *
+ * Return: whether the run was had.
  */
-static void relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
+static bool relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
 				 size_t count, int node)
 {
 	unsigned int order = get_order(count << PAGE_SHIFT);
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY;
 	struct page *block;
 	size_t i;
 
 	if (order > RELAYX_MAX_PAGE_ORDER)
-		return;
-	block = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
-				 __GFP_NORETRY, order);
+		return false;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp &= ~__GFP_DIRECT_RECLAIM;
+	block = alloc_pages_node(node, gfp, order);
 	if (!block)
-		return;
+		return false;
 	split_page(block, order);
 	for (i = 0; i < (1UL << order); i++) {
 		if (i < count)
@@ -94,6 +100,7 @@ static void relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
 		else
 			__free_page(block + i);
 	}
+	return true;
 }
 
 static void relayx_buf_free_pages(struct relayx_buf *buf)
@@ -103,6 +110,25 @@ static void relayx_buf_free_pages(struct relayx_buf *buf)
 	for (i = 0; i < buf->page_count; i++)
 		if (buf->pages[i])
 			__free_page(buf->pages[i]);
+}
+
+/**
+ * relayx_buf_pages_needed - memory one buffer takes, in pages
+ * @alloc_size: bytes of data, page aligned
+ * @n_subbufs: sub-buffers, each with a padding word
+ *
+ * Return: the data pages plus the page array, padding words and buffer
+ * struct, rounded up; saturates rather than overflow.
+ */
+unsigned long relayx_buf_pages_needed(size_t alloc_size, size_t n_subbufs)
+{
+	size_t pages = alloc_size >> PAGE_SHIFT;
+	size_t meta;
+
+	meta = size_add(array_size(pages, sizeof(struct page *)),
+			array_size(n_subbufs, sizeof(u32)));
+	meta = size_add(meta, sizeof(struct relayx_buf) + PAGE_SIZE - 1);
+	return pages + (meta >> PAGE_SHIFT);
 }
 
 /**
@@ -123,7 +149,7 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 		return NULL;
 	buf->chan = chan;
 	buf->cpu = cpu;
-	buf->page_count = PAGE_ALIGN(chan->alloc_size) >> PAGE_SHIFT;
+	buf->page_count = chan->alloc_size >> PAGE_SHIFT;
 	buf->pages = kvzalloc_node(array_size(buf->page_count,
 					      sizeof(*buf->pages)),
 				   GFP_KERNEL, node);
@@ -138,8 +164,10 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 		size_t per = chan->subbuf_size >> PAGE_SHIFT;
 		size_t k;
 
+		/* One run missing means a vmap anyway: stop trying. */
 		for (k = 0; k < chan->n_subbufs; k++)
-			relayx_buf_alloc_run(buf, k * per, per, node);
+			if (!relayx_buf_alloc_run(buf, k * per, per, node))
+				break;
 	}
 	for (i = 0; i < buf->page_count; i++) {
 		if (buf->pages[i])

@@ -258,7 +258,7 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 
 	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
 		return;
-	buf = READ_ONCE(*per_cpu_ptr(chan->buf, cpu));
+	buf = relayx_chan_buf(chan, cpu);
 	if (!buf)
 		return;
 	for (;;) {

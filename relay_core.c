@@ -34,6 +34,7 @@ static void relayx_chan_release(struct kref *kref)
 {
 	struct relayx_chan *chan = container_of(kref, struct relayx_chan, kref);
 
+	free_cpumask_var(chan->up_cpus);
 	free_percpu(chan->buf);
 	kfree(chan);
 }
@@ -109,6 +110,48 @@ static struct relayx_buf *relayx_global_buf(struct relayx_chan *chan)
 }
 
 /**
+ * relayx_chan_set_global - take the client's word on global mode
+ * @chan: the channel, chan->lock held
+ * @is_global: what create_buf_file said
+ *
+ * Settled by the first buffer, before it is published: by then flush,
+ * reset and close know how many buffers there are. A later change of
+ * mind is ignored.
+ */
+void relayx_chan_set_global(struct relayx_chan *chan, bool is_global)
+{
+	lockdep_assert_held(&chan->lock);
+	if (!relayx_global_buf(chan))
+		chan->is_global = is_global;
+	else if (is_global != chan->is_global)
+		pr_warn_once("create_buf_file changed is_global after the first buffer; ignored\n");
+}
+
+/* Does one more buffer fit in half of the memory available now? */
+static bool relayx_buf_fits(struct relayx_chan *chan)
+{
+	unsigned long need = relayx_buf_pages_needed(chan->alloc_size,
+						     chan->n_subbufs);
+	unsigned long avail = si_mem_available();
+
+	if (need <= avail / 2)
+		return true;
+	pr_warn_ratelimited("a buffer of %lu pages wanted, %lu pages available\n",
+			    need, avail);
+	return false;
+}
+
+static void relayx_buf_publish(struct relayx_chan *chan, unsigned int cpu,
+			       struct relayx_buf *buf)
+{
+	/*
+	 * Orders the initialisation of @buf before its pointer; pairs with
+	 * the acquire in relayx_chan_buf() of lockless readers.
+	 */
+	smp_store_release(per_cpu_ptr(chan->buf, cpu), buf);
+}
+
+/**
  * relayx_buf_create - give @cpu its buffer (and file) in @chan
  * @chan: the channel
  * @cpu: the CPU
@@ -127,10 +170,12 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 		return buf;
 	if (chan->is_global) {
 		buf = relayx_global_buf(chan);
-		*per_cpu_ptr(chan->buf, cpu) = buf;
+		relayx_buf_publish(chan, cpu, buf);
 		return buf;
 	}
 
+	if (!relayx_buf_fits(chan))
+		return NULL;
 	buf = relayx_buf_alloc(chan, cpu);
 	if (!buf)
 		return NULL;
@@ -147,7 +192,7 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 	if (!chan->has_base_filename && !relayx_global_buf(chan))
 		relayx_ask_global(chan, buf);
 	relayx_buf_reset(buf);
-	*per_cpu_ptr(chan->buf, cpu) = buf;
+	relayx_buf_publish(chan, cpu, buf);
 	return buf;
 }
 
@@ -173,6 +218,7 @@ static int relayx_check_args(const char *base_filename, size_t subbuf_size,
 			     size_t n_subbufs, size_t *alloc_size)
 {
 	unsigned long pages, avail;
+	size_t bytes;
 
 	if (!subbuf_size || !n_subbufs) {
 		pr_warn_ratelimited("open: zero sub-buffer size or count\n");
@@ -180,14 +226,20 @@ static int relayx_check_args(const char *base_filename, size_t subbuf_size,
 	}
 	/* padding[] holds u32s: four bytes per sub-buffer, not eight. */
 	if (subbuf_size > U32_MAX ||
-	    check_mul_overflow(subbuf_size, n_subbufs, alloc_size) ||
-	    *alloc_size > (size_t)UINT_MAX << PAGE_SHIFT) {
+	    check_mul_overflow(subbuf_size, n_subbufs, &bytes) ||
+	    bytes > (size_t)UINT_MAX << PAGE_SHIFT) {
 		pr_warn_ratelimited("open: %zu sub-buffers of %zu bytes overflow\n",
 				    n_subbufs, subbuf_size);
 		return -EOVERFLOW;
 	}
-	/* Refuse here rather than let the OOM killer pay for a typo. */
-	pages = (PAGE_ALIGN(*alloc_size) >> PAGE_SHIFT) * num_online_cpus();
+	/* Whole pages, as upstream's alloc_size: clients read it. */
+	*alloc_size = PAGE_ALIGN(bytes);
+	/*
+	 * Refuse here rather than let the OOM killer pay for a typo. Whether
+	 * the channel is global is only known once its first buffer exists:
+	 * this checks one buffer, relayx_open_bufs() the others.
+	 */
+	pages = relayx_buf_pages_needed(*alloc_size, n_subbufs);
 	avail = si_mem_available();
 	if (pages > avail / 2) {
 		pr_warn_ratelimited("open: %lu pages wanted, %lu available\n",
@@ -217,6 +269,44 @@ static void relayx_set_callbacks(struct relayx_chan *chan,
 	chan->cb = &chan->callbacks;
 }
 
+/*
+ * The buffers of the CPUs online now, made before the channel joins CPU
+ * hotplug, so that they are allocated outside cpus_read_lock() and the
+ * hotplug state's mutex. CPUs that come or go meanwhile are fine: the
+ * hotplug instance gives a buffer to every CPU up by then, and an extra
+ * buffer is what a CPU going down keeps anyway. The first buffer tells
+ * whether the channel is global; a per-cpu channel must fit a buffer per
+ * online CPU in half the memory available before the first.
+ */
+static int relayx_open_bufs(struct relayx_chan *chan)
+{
+	unsigned long need = relayx_buf_pages_needed(chan->alloc_size,
+						     chan->n_subbufs);
+	unsigned int cpu, count = num_online_cpus();
+	bool first = true;
+	int err = 0;
+
+	mutex_lock(&chan->lock);
+	for_each_online_cpu(cpu) {
+		if (!relayx_buf_create(chan, cpu)) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!first || chan->is_global)
+			continue;
+		first = false;
+		if (count * need > (si_mem_available() + need) / 2) {
+			pr_warn_ratelimited("open: %u buffers of %lu pages wanted, %lu pages available\n",
+					    count, need,
+					    si_mem_available() + need);
+			err = -ENOMEM;
+			break;
+		}
+	}
+	mutex_unlock(&chan->lock);
+	return err;
+}
+
 /**
  * relayx_open_err - create a channel, reporting why it could not be
  * @base_filename: prefix of the per-cpu file names, NULL for a
@@ -227,9 +317,13 @@ static void relayx_set_callbacks(struct relayx_chan *chan,
  * @cb: client callbacks, may be NULL
  * @private_data: stored in the channel for the client
  *
+ * Process context; not under cpus_read_lock() nor from a CPU hotplug
+ * callback (it joins CPU hotplug, which takes that lock).
+ *
  * Return: the channel, or an ERR_PTR: -EINVAL for zero sizes or a bad
  * name, -EOVERFLOW when the buffer size overflows, -ENAMETOOLONG, -ENOMEM
- * when the buffers do not fit in available memory or cannot be allocated.
+ * when the buffers do not fit in half the available memory or cannot be
+ * allocated.
  */
 struct relayx_chan *relayx_open_err(const char *base_filename,
 				    struct dentry *parent,
@@ -250,7 +344,8 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	if (!chan)
 		return ERR_PTR(-ENOMEM);
 	chan->buf = alloc_percpu(struct relayx_buf *);
-	if (!chan->buf) {
+	if (!chan->buf || !zalloc_cpumask_var(&chan->up_cpus, GFP_KERNEL)) {
+		free_percpu(chan->buf);
 		kfree(chan);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -265,9 +360,12 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	}
 	relayx_set_callbacks(chan, cb);
 	mutex_init(&chan->lock);
+	mutex_init(&chan->cb_lock);
 	kref_init(&chan->kref);
 
-	err = relayx_hotcpu_add(chan);
+	err = relayx_open_bufs(chan);
+	if (!err)
+		err = relayx_hotcpu_add(chan);
 	if (err) {
 		pr_warn_ratelimited("open: cannot set up the buffers: %d\n", err);
 		relayx_close(chan);
@@ -291,7 +389,8 @@ EXPORT_SYMBOL_GPL(relayx_open_err);
  *
  * Creates a buffer for every online CPU, and one for each CPU that comes
  * online later. Like upstream's relay_open(), failure is reported as
- * NULL; relayx_open_err() gives the reason.
+ * NULL; relayx_open_err() gives the reason. Same context rules as
+ * relayx_open_err().
  *
  * Return: the channel, or NULL.
  */
@@ -315,6 +414,10 @@ EXPORT_SYMBOL_GPL(relayx_open);
  * @base_filename: prefix of the per-cpu file names
  * @parent: directory of the files, NULL for the debugfs root
  *
+ * Process context, including under cpus_read_lock() and from CPU hotplug
+ * callbacks: it takes only chan->lock, which serializes it with buffer
+ * creation. Writers may run meanwhile.
+ *
  * Return: 0, -EINVAL for bad arguments, -EEXIST when @chan has files
  * already, or the error of the file creation (nothing is left behind).
  */
@@ -332,7 +435,6 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 	if (err)
 		return err;
 
-	cpus_read_lock();
 	mutex_lock(&chan->lock);
 	if (chan->has_base_filename) {
 		err = -EEXIST;
@@ -353,8 +455,9 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 	if (err) {
 		for_each_possible_cpu(undo) {
 			buf = *per_cpu_ptr(chan->buf, undo);
+			/* Writers may hold the dentry: wait for them. */
 			if (buf && buf->dentry)
-				relayx_buf_remove_file(buf);
+				relayx_buf_remove_file(buf, true);
 		}
 		chan->parent = old_parent;
 		goto out;
@@ -363,7 +466,6 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 	relayx_chan_create_stats(chan);
 out:
 	mutex_unlock(&chan->lock);
-	cpus_read_unlock();
 	return err;
 }
 EXPORT_SYMBOL_GPL(relayx_late_setup_files);
@@ -571,33 +673,91 @@ static void relayx_apply_bufs(struct relayx_chan *chan,
 	}
 }
 
+/* Finish the current sub-buffer of @buf; its writer cannot interleave. */
 static void relayx_buf_flush(struct relayx_buf *buf)
 {
-	unsigned long flags;
-
 	/* Refused before? Then try the switch again, as upstream does. */
-	local_irq_save(flags);
 	relayx_switch_subbuf(buf, 0);
-	local_irq_restore(flags);
-}
-
-static long relayx_buf_flush_on_cpu(void *buf)
-{
-	relayx_buf_flush(buf);
-	return 0;
 }
 
 /*
- * Switch @buf where no writer can interleave: on its CPU when that CPU is
- * online; an offline CPU's buffer has no writer, and a global buffer's
- * writers are serialized by the client.
+ * Flush @buf if no writer can interleave from here: either this is its
+ * CPU, with interrupts off (relayx_write() runs with them off, the other
+ * writers with preemption off), or its CPU cannot run a writer (not in
+ * up_cpus, which a CPU coming up only enters under chan->lock). Nothing
+ * here waits.
+ *
+ * Return: whether @buf was flushed.
+ */
+static bool relayx_buf_flush_here(struct relayx_buf *buf)
+{
+	struct relayx_chan *chan = buf->chan;
+	unsigned long flags;
+	bool here;
+
+	mutex_lock(&chan->lock);
+	local_irq_save(flags);
+	here = buf->cpu == smp_processor_id() ||
+	       !cpumask_test_cpu(buf->cpu, chan->up_cpus);
+	if (here)
+		relayx_buf_flush(buf);
+	local_irq_restore(flags);
+	mutex_unlock(&chan->lock);
+	return here;
+}
+
+struct relayx_flush_work {
+	struct work_struct work;
+	struct relayx_buf *buf;
+	bool done;
+};
+
+static void relayx_flush_work_fn(struct work_struct *work)
+{
+	struct relayx_flush_work *fw = container_of(work,
+						    struct relayx_flush_work,
+						    work);
+
+	fw->done = relayx_buf_flush_here(fw->buf);
+}
+
+/*
+ * Flush @buf on its CPU, in a work item queued there. While that CPU
+ * comes up or goes down its work may run elsewhere (an unbound pool);
+ * then try again once the transition has moved on. No lock is held while
+ * waiting.
  */
 static void relayx_buf_flush_safely(struct relayx_buf *buf)
 {
-	if (!buf->chan->is_global && cpu_online(buf->cpu))
-		work_on_cpu(buf->cpu, relayx_buf_flush_on_cpu, buf);
-	else
+	struct relayx_flush_work fw = { .buf = buf };
+
+	if (relayx_buf_flush_here(buf))
+		return;
+	INIT_WORK_ONSTACK(&fw.work, relayx_flush_work_fn);
+	for (;;) {
+		queue_work_on(buf->cpu, system_highpri_wq, &fw.work);
+		flush_work(&fw.work);
+		if (fw.done)
+			break;
+		schedule_timeout_uninterruptible(1);
+	}
+	destroy_work_on_stack(&fw.work);
+}
+
+/* Global mode: the client keeps its writers out (see relayx_flush()). */
+static void relayx_global_flush(struct relayx_chan *chan)
+{
+	struct relayx_buf *buf;
+	unsigned long flags;
+
+	mutex_lock(&chan->lock);
+	buf = relayx_global_buf(chan);
+	if (buf) {
+		local_irq_save(flags);
 		relayx_buf_flush(buf);
+		local_irq_restore(flags);
+	}
+	mutex_unlock(&chan->lock);
 }
 
 /**
@@ -605,21 +765,40 @@ static void relayx_buf_flush_safely(struct relayx_buf *buf)
  * @chan: the channel
  *
  * Makes everything written so far readable as complete sub-buffers. Safe
- * while other CPUs write: each online CPU's buffer is switched on that
- * CPU, where it cannot interleave with a writer; the buffers of offline
- * CPUs have no writer. May sleep.
+ * while other CPUs write: each buffer of a CPU that may run its writer
+ * is switched on that CPU, where it cannot interleave with it; the
+ * buffers of dead CPUs have no writer and get none while they are
+ * flushed. In global mode the one buffer is switched in the caller's
+ * context: the client must keep its writers out meanwhile (hold the lock
+ * they take), as with upstream's relay_flush().
+ *
+ * Any process context, including under cpus_read_lock() and from a CPU
+ * hotplug callback, except a prepare-stage (CPUHP_BP_*) callback run for
+ * a CPU between relayx's prepare and dead callbacks: that CPU's buffer
+ * waits for the CPU to run its workqueue. May sleep; @chan not closed
+ * meanwhile.
  */
 void relayx_flush(struct relayx_chan *chan)
 {
+	struct relayx_buf *buf;
+	unsigned int cpu;
+
 	if (!chan)
 		return;
 	might_sleep();
-	/* Hotplug held off: a CPU found offline stays without writers. */
-	cpus_read_lock();
-	mutex_lock(&chan->lock);
-	relayx_apply_bufs(chan, relayx_buf_flush_safely);
-	mutex_unlock(&chan->lock);
-	cpus_read_unlock();
+	if (chan->is_global) {
+		relayx_global_flush(chan);
+		return;
+	}
+	/*
+	 * Buffers are only ever added, and kept until relayx_close(): no
+	 * lock needed to walk them.
+	 */
+	for_each_possible_cpu(cpu) {
+		buf = relayx_chan_buf(chan, cpu);
+		if (buf)
+			relayx_buf_flush_safely(buf);
+	}
 }
 EXPORT_SYMBOL_GPL(relayx_flush);
 
@@ -674,7 +853,7 @@ static void relayx_buf_close(struct relayx_buf *buf)
 	 */
 	smp_store_release(&buf->finalized, true);
 	if (buf->dentry)
-		relayx_buf_remove_file(buf);
+		relayx_buf_remove_file(buf, false);
 	wake_up_interruptible(&buf->read_wait);
 	relayx_buf_put(buf);
 }
@@ -686,7 +865,9 @@ static void relayx_buf_close(struct relayx_buf *buf)
  * Finishes the current sub-buffers and removes the files; buffers still
  * open or mapped by user space stay readable and are freed with their
  * last user. No client callback runs once this returns, so the client
- * module may go away.
+ * module may go away. Process context; not under cpus_read_lock() nor
+ * from a CPU hotplug callback (it leaves CPU hotplug, which takes that
+ * lock), as upstream's relay_close().
  */
 void relayx_close(struct relayx_chan *chan)
 {
@@ -708,7 +889,9 @@ void relayx_close(struct relayx_chan *chan)
 	 * The client may be unloaded from here on: what still happens to the
 	 * buffers (unmaps, last releases) calls relayx's own callbacks.
 	 */
+	mutex_lock(&chan->cb_lock);
 	chan->cb = &relayx_default_callbacks;
+	mutex_unlock(&chan->cb_lock);
 	mutex_unlock(&chan->lock);
 	kref_put(&chan->kref, relayx_chan_release);
 }
@@ -785,7 +968,7 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 
 	if (!chan || cpu >= nr_cpu_ids)
 		return -ENOENT;
-	buf = *per_cpu_ptr(chan->buf, cpu);
+	buf = relayx_chan_buf(chan, cpu);
 	if (!buf)
 		return -ENOENT;
 	relayx_buf_read_stats(buf, stats);

@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -82,8 +83,7 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 	kfree(name);
 	if (IS_ERR_OR_NULL(dentry))
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
-	if (is_global)
-		chan->is_global = true;
+	relayx_chan_set_global(chan, is_global);
 	WRITE_ONCE(buf->dentry, dentry);
 	relayx_buf_update_size(buf);
 	return 0;
@@ -104,7 +104,7 @@ void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf)
 	int is_global = 0;
 
 	chan->cb->create_buf_file(NULL, NULL, 0400, buf, &is_global);
-	chan->is_global = is_global;
+	relayx_chan_set_global(chan, is_global);
 }
 
 /**
@@ -112,7 +112,10 @@ void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf)
  * @buf: the buffer, from its writer or from file creation
  *
  * Both may run at once (late file setup racing a writer); the loop makes
- * the last size written the current one.
+ * the last size written the current one. The dentry is used inside an RCU
+ * read-side section (the writer's disabled preemption is one already):
+ * relayx_buf_remove_file() waits for it before removing a file that
+ * writers may still reach.
  */
 void relayx_buf_update_size(struct relayx_buf *buf)
 {
@@ -121,25 +124,38 @@ void relayx_buf_update_size(struct relayx_buf *buf)
 
 	/* Orders the caller's store (size or dentry) before these loads. */
 	smp_mb();
+	rcu_read_lock();
 	dentry = READ_ONCE(buf->dentry);
 	if (!dentry)
-		return;
+		goto out;
+	relayx_hook(buf, RELAYX_HOOK_UPDATE_SIZE);
 	do {
 		size = READ_ONCE(buf->bytes_produced);
 		i_size_write(d_inode(dentry), size);
 		/* The size written is visible before it is checked again. */
 		smp_mb();
 	} while (READ_ONCE(buf->bytes_produced) != size);
+out:
+	rcu_read_unlock();
 }
 
 /**
  * relayx_buf_remove_file - remove the file of @buf with the client's hook
  * @buf: the buffer, which has a file
+ * @writers: writers of @buf may still run
+ *
+ * The file is unhooked from @buf first. Writers read buf->dentry at a
+ * sub-buffer switch with preemption or interrupts off; with @writers, a
+ * grace period lets those that read the old one finish before it goes.
  */
-void relayx_buf_remove_file(struct relayx_buf *buf)
+void relayx_buf_remove_file(struct relayx_buf *buf, bool writers)
 {
-	buf->chan->cb->remove_buf_file(buf->dentry);
+	struct dentry *dentry = buf->dentry;
+
 	WRITE_ONCE(buf->dentry, NULL);
+	if (writers)
+		synchronize_rcu();
+	buf->chan->cb->remove_buf_file(dentry);
 }
 
 static void relayx_stats_add(struct relayx_buf_stats *sum,

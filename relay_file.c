@@ -8,8 +8,11 @@
  * An open file holds a reference on its buffer, and a mapping holds its
  * file, so a buffer outlives relayx_close() for as long as user space
  * uses it. Client callbacks (buf_mapped, buf_unmapped) are called under
- * chan->lock, which relayx_close() takes to replace them with relayx's
- * own: none runs once relayx_close() has returned.
+ * chan->cb_lock, which relayx_close() takes to replace them with relayx's
+ * own: none runs once relayx_close() has returned. They run under
+ * mmap_lock, so not under chan->lock: that one is held while files are
+ * created and removed (directory i_rwsem), which getdents() takes before
+ * mmap_lock.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -134,9 +137,9 @@ static void relayx_buf_mapped(struct relayx_buf *buf, struct file *filp)
 {
 	struct relayx_chan *chan = buf->chan;
 
-	mutex_lock(&chan->lock);
+	mutex_lock(&chan->cb_lock);
 	chan->cb->buf_mapped(buf, filp);
-	mutex_unlock(&chan->lock);
+	mutex_unlock(&chan->cb_lock);
 }
 
 static void relayx_vma_open(struct vm_area_struct *vma)
@@ -150,9 +153,9 @@ static void relayx_vma_close(struct vm_area_struct *vma)
 	struct relayx_buf *buf = vma->vm_private_data;
 	struct relayx_chan *chan = buf->chan;
 
-	mutex_lock(&chan->lock);
+	mutex_lock(&chan->cb_lock);
 	chan->cb->buf_unmapped(buf, vma->vm_file);
-	mutex_unlock(&chan->lock);
+	mutex_unlock(&chan->cb_lock);
 }
 
 /* The mapping is the whole buffer or nothing: no partial munmap. */

@@ -24,6 +24,8 @@ enum relayx_hook_point {
 	RELAYX_HOOK_CONSUME,
 	/* read() is about to copy to user space */
 	RELAYX_HOOK_READ_COPY,
+	/* relayx_buf_update_size(): the file's dentry is read, not yet used */
+	RELAYX_HOOK_UPDATE_SIZE,
 	RELAYX_HOOK_NR
 };
 

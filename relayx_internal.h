@@ -11,9 +11,22 @@
 /* relay_buf.c: storage */
 struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu);
 void relayx_buf_free(struct relayx_buf *buf);
+unsigned long relayx_buf_pages_needed(size_t alloc_size, size_t n_subbufs);
+
+/* The buffer of @cpu, for readers that do not hold chan->lock. */
+static inline struct relayx_buf *relayx_chan_buf(struct relayx_chan *chan,
+						 unsigned int cpu)
+{
+	/*
+	 * Pairs with the release in relayx_buf_publish(): the buffer's
+	 * fields are seen initialised.
+	 */
+	return smp_load_acquire(per_cpu_ptr(chan->buf, cpu));
+}
 
 /* relay_core.c: protocol */
 struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu);
+void relayx_chan_set_global(struct relayx_chan *chan, bool is_global);
 void relayx_buf_put(struct relayx_buf *buf);
 void relayx_buf_get(struct relayx_buf *buf);
 void relayx_buf_read_stats(struct relayx_buf *buf,
@@ -47,7 +60,7 @@ void relayx_forget_holder(struct relayx_buf *buf, struct file *filp);
 
 /* relay_debugfs.c: default callbacks, buffer and stats files */
 int relayx_buf_create_file(struct relayx_buf *buf);
-void relayx_buf_remove_file(struct relayx_buf *buf);
+void relayx_buf_remove_file(struct relayx_buf *buf, bool writers);
 void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf);
 void relayx_buf_update_size(struct relayx_buf *buf);
 void relayx_chan_create_stats(struct relayx_chan *chan);

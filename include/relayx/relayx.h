@@ -21,6 +21,7 @@
 #include <linux/irqflags.h>
 #include <linux/string.h>
 #include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
 #include <linux/lockdep.h>
 #include <linux/atomic.h>
 
@@ -141,14 +142,19 @@ struct relayx_callbacks {
  *	once the channel is closed
  * @callbacks: the client's callbacks, NULL members filled with defaults
  * @private_data: the client's, untouched by relayx
- * @buf: the buffer of each possible CPU (all the same one in global mode)
- * @is_global: one buffer serves all CPUs
+ * @buf: the buffer of each possible CPU (all the same one in global mode);
+ *	published with release, read locklessly with acquire
+ * @is_global: one buffer serves all CPUs; settled by the first buffer
  * @has_base_filename: the buffers have files
  * @parent: directory of the files
  * @base_filename: name prefix of the files
  * @stats_dentry: the channel's stats file, if any
  * @node: entry in the CPU hotplug instance list
- * @lock: serializes buffer creation, file setup and teardown
+ * @up_cpus: CPUs that may run a writer: set when relayx prepares a CPU
+ *	coming up, cleared once it is dead; under @lock
+ * @lock: serializes buffer creation, file setup and teardown, flushes
+ * @cb_lock: serializes the buf_mapped/buf_unmapped callbacks, which run
+ *	under mmap_lock, with relayx_close() taking the callbacks back
  * @kref: held by the client until relayx_close() and by every buffer
  */
 struct relayx_chan {
@@ -165,7 +171,9 @@ struct relayx_chan {
 	char base_filename[NAME_MAX];
 	struct dentry *stats_dentry;
 	struct hlist_node node;
+	cpumask_var_t up_cpus;
 	struct mutex lock;		/* buffers and files of the channel */
+	struct mutex cb_lock;		/* @cb for the mapping callbacks */
 	struct kref kref;
 };
 

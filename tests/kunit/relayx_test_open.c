@@ -73,12 +73,23 @@ static void relayx_open_buffer_only(struct kunit *test)
 	relayx_close(chan);
 }
 
+/* As upstream's: whole pages, which clients size their reads by. */
+static void relayx_open_alloc_size_page_aligned(struct kunit *test)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, 1000, 5, NULL, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	KUNIT_EXPECT_EQ(test, chan->alloc_size, (size_t)PAGE_ALIGN(5000));
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_open_cases[] = {
 	KUNIT_CASE(relayx_open_zero_sizes),
 	KUNIT_CASE(relayx_open_overflow),
 	KUNIT_CASE(relayx_open_too_much_memory),
 	KUNIT_CASE(relayx_open_bad_names),
 	KUNIT_CASE(relayx_open_buffer_only),
+	KUNIT_CASE(relayx_open_alloc_size_page_aligned),
 	{}
 };
 

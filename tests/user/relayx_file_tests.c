@@ -5,15 +5,17 @@
  * records each). Runs pinned to CPU 0, so that "write N" on the control
  * file lands in file a0.
  *
- * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm
+ * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm|lock-order
  * hold wants the module loaded with overwrite=1 n_subbufs=4.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <linux/relayx.h>
@@ -451,6 +454,131 @@ static int perm(void)
 	return failures;
 }
 
+/*
+ * One class of /proc/lockdep: its name, and the names it has a direct
+ * dependency on (" -> [key] name" lines). @edges gets the names of
+ * those that contain @want, at most @max. Returns how many were found.
+ */
+static int lockdep_edges(const char *from, const char *want,
+			 char edges[][96], int max)
+{
+	FILE *f = fopen("/proc/lockdep", "r");
+	char line[256], name[160];
+	int in = 0, n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, " -> [", 5)) {
+			char *to = strchr(line, ']');
+
+			if (in && to && strstr(to + 2, want) && n < max)
+				snprintf(edges[n++], 96, "%s", to + 2);
+			continue;
+		}
+		/* A class line: "key FD: .. BD: .. usage: name". */
+		in = sscanf(line, "%*s FD: %*d BD: %*d %*s %159[^\n]",
+			    name) == 1 && !strcmp(name, from);
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Has lockdep recorded that the directory lock relayx's chan->lock nests
+ * (the one of the channel's debugfs directory) is held when mmap_lock is
+ * taken? Returns 1 yes, 0 not yet, -1 when lockdep is off.
+ */
+static int dir_lock_then_mmap_lock(void)
+{
+	char dirs[8][96], to[1][96];
+	char line[128];
+	int i, n, off = 0;
+	FILE *f = fopen("/proc/lockdep_stats", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "debug_locks:") && strstr(line, " 0"))
+			off = 1;
+	if (f)
+		fclose(f);
+	if (!f || off)
+		return -1;
+	n = lockdep_edges("&chan->lock", "i_mutex", dirs, 8);
+	for (i = 0; i < n; i++)
+		if (lockdep_edges(dirs[i], "&mm->mmap_lock", to, 1) == 1)
+			return 1;
+	return 0;
+}
+
+static atomic_int churning;
+
+/* Maps and unmaps memory: holds mmap_lock for writing, again and again. */
+static void *churn(void *unused)
+{
+	(void)unused;
+	while (churning) {
+		void *p = mmap(NULL, 4096, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	return NULL;
+}
+
+/*
+ * What a collector does: map a buffer file, list the channel's directory
+ * while another thread maps memory, and the client closes its channels.
+ * The listing copies into fresh pages, so it faults under the directory's
+ * i_rwsem; with mmap_lock taken by the other thread, the fault waits for
+ * it, and lockdep records "directory i_rwsem, then mmap_lock". Together
+ * with the mmap (mmap_lock, then what relayx takes there) and the file
+ * creation and removal (chan->lock, then the directory's i_rwsem), lockdep
+ * sees every edge: the guest log must stay clean. The listing repeats
+ * until /proc/lockdep shows the edge, so the test knows it happened.
+ */
+static int lock_order(void)
+{
+	int fd = open_buf("a0", O_RDONLY), dirfd, i, seen = 0;
+	size_t len = 8 * 4096;
+	char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	pthread_t thread;
+
+	check(map != MAP_FAILED, "mmap a0");
+	dirfd = open(DIR, O_RDONLY | O_DIRECTORY);
+	check(dirfd >= 0, "open %s", DIR);
+	churning = 1;
+	if (pthread_create(&thread, NULL, churn, NULL)) {
+		printf("FAILED: pthread_create\n");
+		exit(1);
+	}
+	for (i = 1; i <= 20000 && !seen; i++) {
+		char *dents = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		lseek(dirfd, 0, SEEK_SET);
+		if (syscall(SYS_getdents64, dirfd, dents, 4096) <= 0) {
+			printf("FAILED: getdents64: %s\n", strerror(errno));
+			exit(1);
+		}
+		munmap(dents, 4096);
+		if (!(i % 200))
+			seen = dir_lock_then_mmap_lock();
+	}
+	churning = 0;
+	pthread_join(thread, NULL);
+	check(seen == 1, "lockdep saw a listing fault wait for mmap_lock (%s, %d listings)",
+	      seen < 0 ? "lockdep is off: it reported something" :
+	      seen ? "seen" : "never seen",
+	      i - 1);
+	close(dirfd);
+	send_cmd("close");
+	munmap(map, len);
+	close(fd);
+	return failures;
+}
+
 int main(int argc, char **argv)
 {
 	cpu_set_t cpu0;
@@ -476,5 +604,7 @@ int main(int argc, char **argv)
 		return lifetime();
 	if (!strcmp(argv[1], "perm"))
 		return perm();
+	if (!strcmp(argv[1], "lock-order"))
+		return lock_order();
 	return 2;
 }
