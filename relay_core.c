@@ -271,10 +271,10 @@ static void relayx_set_callbacks(struct relayx_chan *chan,
 
 /*
  * The buffers of the CPUs online now, made before the channel joins CPU
- * hotplug, so that they are allocated outside cpus_read_lock() and the
- * hotplug state's mutex. CPUs that come or go meanwhile are fine: the
- * hotplug instance gives a buffer to every CPU up by then, and an extra
- * buffer is what a CPU going down keeps anyway. The first buffer tells
+ * hotplug, so that they are allocated while no CPU bring-up waits for
+ * relayx's lock. CPUs that come or go meanwhile are fine: joining gives
+ * a buffer to every CPU up or coming up by then, and an extra buffer is
+ * what a CPU going down keeps anyway. The first buffer tells
  * whether the channel is global; a per-cpu channel must fit a buffer per
  * online CPU in half the memory available before the first.
  */
@@ -317,8 +317,8 @@ static int relayx_open_bufs(struct relayx_chan *chan)
  * @cb: client callbacks, may be NULL
  * @private_data: stored in the channel for the client
  *
- * Process context; not under cpus_read_lock() nor from a CPU hotplug
- * callback (it joins CPU hotplug, which takes that lock).
+ * Process context, including under cpus_read_lock() and from a CPU
+ * hotplug callback, as upstream's relay_open().
  *
  * Return: the channel, or an ERR_PTR: -EINVAL for zero sizes or a bad
  * name, -EOVERFLOW when the buffer size overflows, -ENAMETOOLONG, -ENOMEM
@@ -362,6 +362,7 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	mutex_init(&chan->lock);
 	mutex_init(&chan->cb_lock);
 	kref_init(&chan->kref);
+	INIT_LIST_HEAD(&chan->hotcpu_list);
 
 	err = relayx_open_bufs(chan);
 	if (!err)
@@ -865,9 +866,8 @@ static void relayx_buf_close(struct relayx_buf *buf)
  * Finishes the current sub-buffers and removes the files; buffers still
  * open or mapped by user space stay readable and are freed with their
  * last user. No client callback runs once this returns, so the client
- * module may go away. Process context; not under cpus_read_lock() nor
- * from a CPU hotplug callback (it leaves CPU hotplug, which takes that
- * lock), as upstream's relay_close().
+ * module may go away. Process context, including under cpus_read_lock()
+ * and from a CPU hotplug callback, as upstream's relay_close().
  */
 void relayx_close(struct relayx_chan *chan)
 {

@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * relayx CPU hotplug: every channel is an instance of one dynamic cpuhp
- * state in the prepare stage, so a CPU gets its buffer before it runs
- * anything. Going offline tears nothing down: the buffer stays, with its
- * data and file, and serves the CPU again when it comes back. The
- * channel's up_cpus mask says which CPUs may run a writer (from prepare
- * to dead), so that a flush knows which buffers it may switch from any
- * CPU (relayx_flush()).
+ * relayx CPU hotplug: one cpuhp state in the prepare stage, so that a CPU
+ * gets its buffers before it runs anything. Going offline tears nothing
+ * down: a buffer stays, with its data and file, and serves its CPU again
+ * when it comes back. A channel's up_cpus mask says which CPUs may run a
+ * writer (from prepare to dead), so that a flush knows which buffers it
+ * may switch from any CPU (relayx_flush()).
+ *
+ * Channels are on a list under relayx_chans_lock rather than instances
+ * of a multi-instance state: joining or leaving an instance takes
+ * cpus_read_lock(), and upstream's relay_open() and relay_close() take no
+ * such lock, so their clients may call them under it or from a hotplug
+ * callback. relayx_prepared, under the same lock, holds the CPUs whose
+ * prepare callback ran and whose dead callback did not: a channel that
+ * opens while a CPU is between prepare and online gives it a buffer too.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,10 +22,13 @@
 #include "relayx_internal.h"
 
 static enum cpuhp_state relayx_cpuhp_state;
+static DEFINE_MUTEX(relayx_chans_lock);	/* the list and relayx_prepared */
+static LIST_HEAD(relayx_chans);
+static struct cpumask relayx_prepared;
 
-static int relayx_cpu_prepare(unsigned int cpu, struct hlist_node *node)
+/* @cpu may run @chan's writer from now on: it gets its buffer first. */
+static bool relayx_chan_cpu_up(struct relayx_chan *chan, unsigned int cpu)
 {
-	struct relayx_chan *chan = hlist_entry(node, struct relayx_chan, node);
 	struct relayx_buf *buf;
 
 	mutex_lock(&chan->lock);
@@ -26,38 +36,82 @@ static int relayx_cpu_prepare(unsigned int cpu, struct hlist_node *node)
 	if (buf)
 		cpumask_set_cpu(cpu, chan->up_cpus);
 	mutex_unlock(&chan->lock);
-	if (buf)
-		return 0;
-	pr_warn_ratelimited("cpu %u: cannot create its buffer or file; it stays down\n",
-			    cpu);
-	return -ENOMEM;
+	return buf;
 }
 
-/* @cpu is dead: nothing runs on it, its buffer has no writer. */
-static int relayx_cpu_dead(unsigned int cpu, struct hlist_node *node)
+static void relayx_chan_cpu_down(struct relayx_chan *chan, unsigned int cpu)
 {
-	struct relayx_chan *chan = hlist_entry(node, struct relayx_chan, node);
-
 	mutex_lock(&chan->lock);
 	cpumask_clear_cpu(cpu, chan->up_cpus);
 	mutex_unlock(&chan->lock);
+}
+
+static int relayx_cpu_prepare(unsigned int cpu)
+{
+	struct relayx_chan *chan;
+	int err = 0;
+
+	mutex_lock(&relayx_chans_lock);
+	list_for_each_entry(chan, &relayx_chans, hotcpu_list) {
+		if (!relayx_chan_cpu_up(chan, cpu)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (err) {
+		/* The CPU stays down: no channel may count on its writer. */
+		list_for_each_entry(chan, &relayx_chans, hotcpu_list)
+			relayx_chan_cpu_down(chan, cpu);
+		pr_warn_ratelimited("cpu %u: cannot create its buffer or file; it stays down\n",
+				    cpu);
+	} else {
+		cpumask_set_cpu(cpu, &relayx_prepared);
+	}
+	mutex_unlock(&relayx_chans_lock);
+	return err;
+}
+
+/* @cpu is dead: nothing runs on it, its buffers have no writer. */
+static int relayx_cpu_dead(unsigned int cpu)
+{
+	struct relayx_chan *chan;
+
+	mutex_lock(&relayx_chans_lock);
+	list_for_each_entry(chan, &relayx_chans, hotcpu_list)
+		relayx_chan_cpu_down(chan, cpu);
+	cpumask_clear_cpu(cpu, &relayx_prepared);
+	mutex_unlock(&relayx_chans_lock);
 	return 0;
 }
 
 /**
- * relayx_hotcpu_add - create @chan's buffers and keep them coming
+ * relayx_hotcpu_add - give @chan a buffer per CPU, now and later
  * @chan: a new channel
  *
- * Creates a buffer for every CPU that is up (none that relayx_open_err()
- * made already) and arranges for one to be created for each CPU that
- * comes up later. Takes cpus_read_lock(): not for callers that hold it.
+ * Creates a buffer for every CPU that is up or coming up (none that
+ * relayx_open_err() made already), and arranges for one to be created
+ * for each CPU that comes up later. Takes no hotplug lock: callers may
+ * hold cpus_read_lock() or run in a hotplug callback.
  *
- * Return: 0, or the error of a buffer creation (buffers already made are
- * left for relayx_close() to free).
+ * Return: 0, or -ENOMEM (buffers already made are left for
+ * relayx_close() to free).
  */
 int relayx_hotcpu_add(struct relayx_chan *chan)
 {
-	return cpuhp_state_add_instance(relayx_cpuhp_state, &chan->node);
+	unsigned int cpu;
+	int err = 0;
+
+	mutex_lock(&relayx_chans_lock);
+	for_each_cpu(cpu, &relayx_prepared) {
+		if (!relayx_chan_cpu_up(chan, cpu)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err)
+		list_add(&chan->hotcpu_list, &relayx_chans);
+	mutex_unlock(&relayx_chans_lock);
+	return err;
 }
 
 /**
@@ -66,17 +120,17 @@ int relayx_hotcpu_add(struct relayx_chan *chan)
  */
 void relayx_hotcpu_remove(struct relayx_chan *chan)
 {
-	if (!hlist_unhashed(&chan->node))
-		cpuhp_state_remove_instance_nocalls(relayx_cpuhp_state,
-						    &chan->node);
+	mutex_lock(&relayx_chans_lock);
+	list_del_init(&chan->hotcpu_list);
+	mutex_unlock(&relayx_chans_lock);
 }
 
 int relayx_hotcpu_init(void)
 {
 	int ret;
 
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "relayx:prepare",
-				      relayx_cpu_prepare, relayx_cpu_dead);
+	ret = cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "relayx:prepare",
+				relayx_cpu_prepare, relayx_cpu_dead);
 	if (ret < 0)
 		return ret;
 	relayx_cpuhp_state = ret;
@@ -85,5 +139,5 @@ int relayx_hotcpu_init(void)
 
 void relayx_hotcpu_exit(void)
 {
-	cpuhp_remove_multi_state(relayx_cpuhp_state);
+	cpuhp_remove_state(relayx_cpuhp_state);
 }

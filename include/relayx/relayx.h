@@ -149,7 +149,7 @@ struct relayx_callbacks {
  * @parent: directory of the files
  * @base_filename: name prefix of the files
  * @stats_dentry: the channel's stats file, if any
- * @node: entry in the CPU hotplug instance list
+ * @hotcpu_list: entry in relay_hotcpu.c's list of channels
  * @up_cpus: CPUs that may run a writer: set when relayx prepares a CPU
  *	coming up, cleared once it is dead; under @lock
  * @lock: serializes buffer creation, file setup and teardown, flushes
@@ -170,7 +170,7 @@ struct relayx_chan {
 	struct dentry *parent;
 	char base_filename[NAME_MAX];
 	struct dentry *stats_dentry;
-	struct hlist_node node;
+	struct list_head hotcpu_list;
 	cpumask_var_t up_cpus;
 	struct mutex lock;		/* buffers and files of the channel */
 	struct mutex cb_lock;		/* @cb for the mapping callbacks */

@@ -102,6 +102,61 @@ static void relayx_locks_flush_from_hotplug_callback(struct kunit *test)
 	relayx_close(hotplug_chan);
 }
 
+/*
+ * Open and close under cpus_read_lock(), which upstream's relay_open() and
+ * relay_close() allow (they take their own mutex only): every online CPU
+ * gets its buffer.
+ */
+static void relayx_locks_open_close_under_cpus_read_lock(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
+	if (chan)
+		for_each_online_cpu(cpu)
+			KUNIT_EXPECT_NOT_NULL_MSG(test,
+						  *per_cpu_ptr(chan->buf, cpu),
+						  "cpu %u", cpu);
+	relayx_close(chan);
+	cpus_read_unlock();
+	KUNIT_EXPECT_NOT_NULL(test, chan);
+}
+
+static atomic_t hotplug_opens;
+
+static int open_close_on_teardown(unsigned int cpu)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
+
+	if (chan) {
+		atomic_inc(&hotplug_opens);
+		relayx_close(chan);
+	}
+	return 0;
+}
+
+/* Open and close from a CPU hotplug callback, as upstream allows. */
+static void relayx_locks_open_close_from_hotplug_callback(struct kunit *test)
+{
+	unsigned int victim;
+	int state;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU to take down");
+	victim = cpumask_last(cpu_online_mask);
+	atomic_set(&hotplug_opens, 0);
+	state = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					  "relayx_kunit:open", NULL,
+					  open_close_on_teardown);
+	KUNIT_ASSERT_GE(test, state, 0);
+	KUNIT_EXPECT_EQ(test, remove_cpu(victim), 0);
+	cpuhp_remove_state_nocalls(state);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hotplug_opens), 1);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+}
+
 /* --- late setup failing while a writer updates a file's size ---------- */
 
 struct late_fail {
@@ -356,6 +411,8 @@ static struct kunit_case relayx_locks_cases[] = {
 	KUNIT_CASE(relayx_locks_padding_counts),
 	KUNIT_CASE(relayx_locks_late_failure_parked_writer),
 	KUNIT_CASE(relayx_locks_flush_from_hotplug_callback),
+	KUNIT_CASE(relayx_locks_open_close_under_cpus_read_lock),
+	KUNIT_CASE(relayx_locks_open_close_from_hotplug_callback),
 	{}
 };
 
