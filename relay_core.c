@@ -745,20 +745,27 @@ static void relayx_buf_flush_safely(struct relayx_buf *buf)
 	destroy_work_on_stack(&fw.work);
 }
 
-/* Global mode: the client keeps its writers out (see relayx_flush()). */
+/*
+ * Global mode: the client keeps its writers out (see relayx_flush()),
+ * typically under the spinlock they take, so nothing here may sleep. The
+ * one buffer exists from relayx_open() on and stays until close.
+ */
 static void relayx_global_flush(struct relayx_chan *chan)
 {
-	struct relayx_buf *buf;
+	struct relayx_buf *buf = NULL;
 	unsigned long flags;
+	unsigned int cpu;
 
-	mutex_lock(&chan->lock);
-	buf = relayx_global_buf(chan);
-	if (buf) {
-		local_irq_save(flags);
-		relayx_buf_flush(buf);
-		local_irq_restore(flags);
+	for_each_possible_cpu(cpu) {
+		buf = relayx_chan_buf(chan, cpu);
+		if (buf)
+			break;
 	}
-	mutex_unlock(&chan->lock);
+	if (!buf)
+		return;
+	local_irq_save(flags);
+	relayx_buf_flush(buf);
+	local_irq_restore(flags);
 }
 
 /**
@@ -773,11 +780,13 @@ static void relayx_global_flush(struct relayx_chan *chan)
  * context: the client must keep its writers out meanwhile (hold the lock
  * they take), as with upstream's relay_flush().
  *
- * Any process context, including under cpus_read_lock() and from a CPU
- * hotplug callback, except a prepare-stage (CPUHP_BP_*) callback run for
- * a CPU between relayx's prepare and dead callbacks: that CPU's buffer
- * waits for the CPU to run its workqueue. May sleep; @chan not closed
- * meanwhile.
+ * Per-cpu channels: any process context, including under cpus_read_lock()
+ * and from a CPU hotplug callback, except a prepare-stage (CPUHP_BP_*)
+ * callback run for a CPU between relayx's prepare and dead callbacks:
+ * that CPU's buffer waits for the CPU to run its workqueue. May sleep.
+ * Global channels: any context, as upstream's, since it takes no lock
+ * and does not sleep (a client's spinlock may be held). @chan is not
+ * closed meanwhile.
  */
 void relayx_flush(struct relayx_chan *chan)
 {
@@ -786,11 +795,11 @@ void relayx_flush(struct relayx_chan *chan)
 
 	if (!chan)
 		return;
-	might_sleep();
 	if (chan->is_global) {
 		relayx_global_flush(chan);
 		return;
 	}
+	might_sleep();
 	/*
 	 * Buffers are only ever added, and kept until relayx_close(): no
 	 * lock needed to walk them.

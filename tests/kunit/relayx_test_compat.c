@@ -148,11 +148,54 @@ static void relayx_compat_hardirq(struct kunit *test)
 	relay_close(c.chan);
 }
 
+static struct dentry compat_no_file;
+
+static struct dentry *global_create_buf_file(const char *filename,
+					     struct dentry *parent,
+					     umode_t mode,
+					     struct rchan_buf *buf,
+					     int *is_global)
+{
+	*is_global = 1;
+	return filename ? NULL : &compat_no_file;
+}
+
+static const struct rchan_callbacks global_cb = {
+	.create_buf_file = global_create_buf_file,
+};
+
+static DEFINE_SPINLOCK(global_writers);
+
+/*
+ * A global channel's writers serialize on the client's spinlock; the
+ * client flushes under it too, which upstream's relay_flush() allows (it
+ * takes no lock in global mode).
+ */
+static void relayx_compat_global_flush_under_spinlock(struct kunit *test)
+{
+	struct rchan *chan;
+	struct rchan_buf *buf;
+
+	chan = relay_open(NULL, NULL, 256, 4, &global_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	KUNIT_ASSERT_TRUE(test, chan->is_global);
+	spin_lock(&global_writers);
+	__relay_write(chan, "global", 6);
+	relay_flush(chan);
+	spin_unlock(&global_writers);
+	/* Global: every CPU's slot holds the same buffer. */
+	buf = *per_cpu_ptr(chan->buf, raw_smp_processor_id());
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)(256 - 6));
+	relay_close(chan);
+}
+
 static struct kunit_case relayx_compat_cases[] = {
 	KUNIT_CASE(relayx_compat_reserve_preemptible),
 	KUNIT_CASE(relayx_compat_write_preemptible),
 	KUNIT_CASE(relayx_compat_zero_length),
 	KUNIT_CASE(relayx_compat_hardirq),
+	KUNIT_CASE(relayx_compat_global_flush_under_spinlock),
 	{}
 };
 
