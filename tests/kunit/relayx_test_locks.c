@@ -103,9 +103,9 @@ static void relayx_locks_flush_from_hotplug_callback(struct kunit *test)
 }
 
 /*
- * Open and close under cpus_read_lock(), which upstream's relay_open() and
- * relay_close() allow (they take their own mutex only): every online CPU
- * gets its buffer.
+ * Open, late setup, reset and close under cpus_read_lock(), which
+ * upstream allows for all four (they take their own mutex only): every
+ * online CPU gets its buffer and its file.
  */
 static void relayx_locks_open_close_under_cpus_read_lock(struct kunit *test)
 {
@@ -114,11 +114,19 @@ static void relayx_locks_open_close_under_cpus_read_lock(struct kunit *test)
 
 	cpus_read_lock();
 	chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
-	if (chan)
-		for_each_online_cpu(cpu)
-			KUNIT_EXPECT_NOT_NULL_MSG(test,
-						  *per_cpu_ptr(chan->buf, cpu),
-						  "cpu %u", cpu);
+	if (chan) {
+		KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LOCKS_NAME,
+							      NULL), 0);
+		relayx_reset(chan);
+		for_each_online_cpu(cpu) {
+			struct relayx_buf *buf = *per_cpu_ptr(chan->buf, cpu);
+
+			KUNIT_EXPECT_NOT_NULL_MSG(test, buf, "cpu %u", cpu);
+			if (buf)
+				KUNIT_EXPECT_NOT_NULL_MSG(test, buf->dentry,
+							  "cpu %u", cpu);
+		}
+	}
 	relayx_close(chan);
 	cpus_read_unlock();
 	KUNIT_EXPECT_NOT_NULL(test, chan);
