@@ -98,14 +98,20 @@ void relayx_buf_put(struct relayx_buf *buf)
 }
 EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_buf_put);
 
-/* The buffer every CPU shares in global mode, once it exists. */
+/*
+ * The buffer every CPU shares in global mode, once it exists. Needs no
+ * lock: the global flush calls it under the client's writer lock only.
+ */
 static struct relayx_buf *relayx_global_buf(struct relayx_chan *chan)
 {
+	struct relayx_buf *buf;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		if (*per_cpu_ptr(chan->buf, cpu))
-			return *per_cpu_ptr(chan->buf, cpu);
+	for_each_possible_cpu(cpu) {
+		buf = relayx_chan_buf(chan, cpu);
+		if (buf)
+			return buf;
+	}
 	return NULL;
 }
 
@@ -283,6 +289,7 @@ static int relayx_open_bufs(struct relayx_chan *chan)
 	unsigned long need = relayx_buf_pages_needed(chan->alloc_size,
 						     chan->n_subbufs);
 	unsigned int cpu, count = num_online_cpus();
+	unsigned long avail;
 	bool first = true;
 	int err = 0;
 
@@ -295,10 +302,11 @@ static int relayx_open_bufs(struct relayx_chan *chan)
 		if (!first || chan->is_global)
 			continue;
 		first = false;
-		if (count * need > (si_mem_available() + need) / 2) {
+		/* What was available before the first buffer took its share. */
+		avail = si_mem_available() + need;
+		if (count * need > avail / 2) {
 			pr_warn_ratelimited("open: %u buffers of %lu pages wanted, %lu pages available\n",
-					    count, need,
-					    si_mem_available() + need);
+					    count, need, avail);
 			err = -ENOMEM;
 			break;
 		}
@@ -667,8 +675,9 @@ static void relayx_apply_bufs(struct relayx_chan *chan,
 			fn(buf);
 		return;
 	}
+	/* Buffers are only added, and kept until relayx_close(). */
 	for_each_possible_cpu(cpu) {
-		buf = *per_cpu_ptr(chan->buf, cpu);
+		buf = relayx_chan_buf(chan, cpu);
 		if (buf)
 			fn(buf);
 	}
@@ -752,15 +761,9 @@ static void relayx_buf_flush_safely(struct relayx_buf *buf)
  */
 static void relayx_global_flush(struct relayx_chan *chan)
 {
-	struct relayx_buf *buf = NULL;
+	struct relayx_buf *buf = relayx_global_buf(chan);
 	unsigned long flags;
-	unsigned int cpu;
 
-	for_each_possible_cpu(cpu) {
-		buf = relayx_chan_buf(chan, cpu);
-		if (buf)
-			break;
-	}
 	if (!buf)
 		return;
 	local_irq_save(flags);
@@ -790,9 +793,6 @@ static void relayx_global_flush(struct relayx_chan *chan)
  */
 void relayx_flush(struct relayx_chan *chan)
 {
-	struct relayx_buf *buf;
-	unsigned int cpu;
-
 	if (!chan)
 		return;
 	if (chan->is_global) {
@@ -800,15 +800,8 @@ void relayx_flush(struct relayx_chan *chan)
 		return;
 	}
 	might_sleep();
-	/*
-	 * Buffers are only ever added, and kept until relayx_close(): no
-	 * lock needed to walk them.
-	 */
-	for_each_possible_cpu(cpu) {
-		buf = relayx_chan_buf(chan, cpu);
-		if (buf)
-			relayx_buf_flush_safely(buf);
-	}
+	/* No lock needed to walk the buffers (relayx_apply_bufs()). */
+	relayx_apply_bufs(chan, relayx_buf_flush_safely);
 }
 EXPORT_SYMBOL_GPL(relayx_flush);
 
