@@ -64,7 +64,8 @@ static int relayx_buf_map(struct relayx_buf *buf)
 			continue;
 		buf->vaddr = vmap(buf->pages, buf->page_count, VM_MAP,
 				  PAGE_KERNEL);
-		return buf->vaddr ? 0 : -ENOMEM;
+		return relayx_alloc_seen(RELAYX_ALLOC_VMAP, buf->vaddr) ?
+		       0 : -ENOMEM;
 	}
 	return 0;
 }
@@ -91,7 +92,7 @@ static bool relayx_buf_alloc_run(struct relayx_buf *buf, size_t first,
 	if (order > PAGE_ALLOC_COSTLY_ORDER)
 		gfp &= ~__GFP_DIRECT_RECLAIM;
 	block = alloc_pages_node(node, gfp, order);
-	if (!block)
+	if (!relayx_alloc_seen(RELAYX_ALLOC_PAGE_RUN, block))
 		return false;
 	split_page(block, order);
 	for (i = 0; i < (1UL << order); i++) {
@@ -145,7 +146,7 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 	unsigned int i;
 
 	buf = kzalloc_node(sizeof(*buf), GFP_KERNEL, node);
-	if (!buf)
+	if (!relayx_alloc_seen(RELAYX_ALLOC_BUF, buf))
 		return NULL;
 	buf->chan = chan;
 	buf->cpu = cpu;
@@ -156,7 +157,8 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 	buf->padding = kvzalloc_node(array_size(chan->n_subbufs,
 						sizeof(*buf->padding)),
 				     GFP_KERNEL, node);
-	if (!buf->pages || !buf->padding)
+	if (!relayx_alloc_seen(RELAYX_ALLOC_PAGE_ARRAY, buf->pages) ||
+	    !relayx_alloc_seen(RELAYX_ALLOC_PADDING, buf->padding))
 		goto fail;
 
 	if (contiguous && PAGE_ALIGNED(chan->subbuf_size) &&
@@ -174,7 +176,7 @@ struct relayx_buf *relayx_buf_alloc(struct relayx_chan *chan, unsigned int cpu)
 			continue;
 		buf->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO |
 						 __GFP_NOWARN, 0);
-		if (!buf->pages[i])
+		if (!relayx_alloc_seen(RELAYX_ALLOC_PAGE, buf->pages[i]))
 			goto fail;
 	}
 	if (relayx_buf_map(buf))

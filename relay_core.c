@@ -24,17 +24,10 @@
 
 #include "relayx_internal.h"
 
-#ifdef RELAYX_TEST_HOOKS
-/* Set by the KUnit module only; see relayx_hooks.h. */
-relayx_hook_fn relayx_test_hook;
-EXPORT_SYMBOL_GPL(relayx_test_hook);
-#endif
-
 static void relayx_chan_release(struct kref *kref)
 {
 	struct relayx_chan *chan = container_of(kref, struct relayx_chan, kref);
 
-	free_cpumask_var(chan->up_cpus);
 	free_percpu(chan->buf);
 	kfree(chan);
 }
@@ -348,12 +341,12 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	if (err)
 		return ERR_PTR(err);
 
-	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
-	if (!chan)
+	chan = kzalloc(struct_size(chan, up_cpus, BITS_TO_LONGS(nr_cpu_ids)),
+		       GFP_KERNEL);
+	if (!relayx_alloc_seen(RELAYX_ALLOC_CHAN, chan))
 		return ERR_PTR(-ENOMEM);
-	chan->buf = alloc_percpu(struct relayx_buf *);
-	if (!chan->buf || !zalloc_cpumask_var(&chan->up_cpus, GFP_KERNEL)) {
-		free_percpu(chan->buf);
+	chan->buf = relayx_alloc_percpu(struct relayx_buf *);
+	if (!relayx_alloc_seen(RELAYX_ALLOC_BUF_PTRS, chan->buf)) {
 		kfree(chan);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -375,13 +368,14 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	err = relayx_open_bufs(chan);
 	if (!err)
 		err = relayx_hotcpu_add(chan);
+	if (!err && chan->has_base_filename)
+		err = relayx_chan_create_stats(chan);
 	if (err) {
-		pr_warn_ratelimited("open: cannot set up the buffers: %d\n", err);
+		pr_warn_ratelimited("open: cannot set up the buffers and files: %d\n",
+				    err);
 		relayx_close(chan);
 		return ERR_PTR(err);
 	}
-	if (chan->has_base_filename)
-		relayx_chan_create_stats(chan);
 	return chan;
 }
 EXPORT_SYMBOL_GPL(relayx_open_err);
@@ -461,6 +455,8 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		if (err)
 			break;
 	}
+	if (!err)
+		err = relayx_chan_create_stats(chan);
 	if (err) {
 		for_each_possible_cpu(undo) {
 			buf = *per_cpu_ptr(chan->buf, undo);
@@ -472,7 +468,6 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		goto out;
 	}
 	chan->has_base_filename = true;
-	relayx_chan_create_stats(chan);
 out:
 	mutex_unlock(&chan->lock);
 	return err;
@@ -708,7 +703,7 @@ static bool relayx_buf_flush_here(struct relayx_buf *buf)
 	mutex_lock(&chan->lock);
 	local_irq_save(flags);
 	here = buf->cpu == smp_processor_id() ||
-	       !cpumask_test_cpu(buf->cpu, chan->up_cpus);
+	       !cpumask_test_cpu(buf->cpu, to_cpumask(chan->up_cpus));
 	if (here)
 		relayx_buf_flush(buf);
 	local_irq_restore(flags);
@@ -980,12 +975,20 @@ EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
 static int __init relayx_init(void)
 {
-	return relayx_hotcpu_init();
+	int err = relayx_testhooks_init();
+
+	if (err)
+		return err;
+	err = relayx_hotcpu_init();
+	if (err)
+		relayx_testhooks_exit();
+	return err;
 }
 
 static void __exit relayx_exit(void)
 {
 	relayx_hotcpu_exit();
+	relayx_testhooks_exit();
 }
 
 module_init(relayx_init);

@@ -76,12 +76,12 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 	char *name;
 
 	name = kasprintf(GFP_KERNEL, "%s%u", chan->base_filename, buf->cpu);
-	if (!name)
+	if (!relayx_alloc_seen(RELAYX_ALLOC_FILE_NAME, name))
 		return -ENOMEM;
 	dentry = chan->cb->create_buf_file(name, chan->parent, 0400, buf,
 					   &is_global);
 	kfree(name);
-	if (IS_ERR_OR_NULL(dentry))
+	if (!relayx_alloc_seen(RELAYX_ALLOC_FILE, !IS_ERR_OR_NULL(dentry)))
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
 	relayx_chan_set_global(chan, is_global);
 	WRITE_ONCE(buf->dentry, dentry);
@@ -216,22 +216,29 @@ DEFINE_SHOW_ATTRIBUTE(relayx_stats);
  * relayx_chan_create_stats - create the stats file of @chan
  * @chan: a channel with a base filename, beside whose files it goes
  *
- * Best effort: a channel works without it. Only in debugfs, where the
- * default files go; a client that puts its files elsewhere gets none.
+ * Only in debugfs, where the default files go; a client that puts its
+ * files elsewhere gets none. Part of the channel's files: when it cannot
+ * be made, the open or late setup that wanted it fails.
+ *
+ * Return: 0, or -ENOMEM.
  */
-void relayx_chan_create_stats(struct relayx_chan *chan)
+int relayx_chan_create_stats(struct relayx_chan *chan)
 {
-	struct dentry *parent = chan->parent;
+	struct dentry *parent = chan->parent, *dentry;
 	char *name;
 
 	if (parent && parent->d_sb->s_magic != DEBUGFS_MAGIC)
-		return;
+		return 0;
 	name = kasprintf(GFP_KERNEL, "%sstats", chan->base_filename);
-	if (!name)
-		return;
-	chan->stats_dentry = debugfs_create_file(name, 0400, parent, chan,
-						 &relayx_stats_fops);
+	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_NAME, name))
+		return -ENOMEM;
+	dentry = debugfs_create_file(name, 0400, parent, chan,
+				     &relayx_stats_fops);
 	kfree(name);
+	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_FILE, !IS_ERR(dentry)))
+		return -ENOMEM;
+	chan->stats_dentry = dentry;
+	return 0;
 }
 
 /**

@@ -69,7 +69,7 @@ static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 	if (!count)
 		return 0;
 	bounce = kmalloc(chunk, GFP_KERNEL);
-	if (!bounce)
+	if (!relayx_alloc_seen(RELAYX_ALLOC_READ_BOUNCE, bounce))
 		return -ENOMEM;
 	while (done < count) {
 		if (mutex_lock_interruptible(&buf->read_mutex)) {

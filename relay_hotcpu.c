@@ -34,7 +34,7 @@ static bool relayx_chan_cpu_up(struct relayx_chan *chan, unsigned int cpu)
 	mutex_lock(&chan->lock);
 	buf = relayx_buf_create(chan, cpu);
 	if (buf)
-		cpumask_set_cpu(cpu, chan->up_cpus);
+		cpumask_set_cpu(cpu, to_cpumask(chan->up_cpus));
 	mutex_unlock(&chan->lock);
 	return buf;
 }
@@ -42,7 +42,7 @@ static bool relayx_chan_cpu_up(struct relayx_chan *chan, unsigned int cpu)
 static void relayx_chan_cpu_down(struct relayx_chan *chan, unsigned int cpu)
 {
 	mutex_lock(&chan->lock);
-	cpumask_clear_cpu(cpu, chan->up_cpus);
+	cpumask_clear_cpu(cpu, to_cpumask(chan->up_cpus));
 	mutex_unlock(&chan->lock);
 }
 

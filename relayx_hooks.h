@@ -2,7 +2,10 @@
 /*
  * Test hooks: named points in relayx's slow paths where a KUnit test can
  * park the thread that reaches them, so that a race the test needs
- * happens on every run instead of by luck (tests/kunit/relayx_test_park.c).
+ * happens on every run instead of by luck (tests/kunit/relayx_test_park.c);
+ * and the allocation sites, each counting how often it was reached and
+ * how often its allocation failed, so that the fault-injection sweep
+ * (tests/user/run-tests, alloc_faults) can prove it failed every one.
  *
  * Compiled in only when the test modules are built against a kernel with
  * KUnit (RELAYX_TEST_HOOKS, set in Kbuild); everywhere else a hook is an
@@ -29,6 +32,24 @@ enum relayx_hook_point {
 	RELAYX_HOOK_NR
 };
 
+/* Every allocation relayx makes itself, in the order open reaches them. */
+enum relayx_alloc_site {
+	RELAYX_ALLOC_CHAN,		/* struct relayx_chan, up_cpus */
+	RELAYX_ALLOC_BUF_PTRS,		/* the per-cpu buffer pointers */
+	RELAYX_ALLOC_BUF,		/* struct relayx_buf */
+	RELAYX_ALLOC_PAGE_ARRAY,	/* buf->pages */
+	RELAYX_ALLOC_PADDING,		/* buf->padding */
+	RELAYX_ALLOC_PAGE_RUN,		/* a contiguous block for a sub-buffer */
+	RELAYX_ALLOC_PAGE,		/* one data page */
+	RELAYX_ALLOC_VMAP,		/* the buffer's vmap */
+	RELAYX_ALLOC_FILE_NAME,		/* a buffer file's name */
+	RELAYX_ALLOC_FILE,		/* a buffer file (create_buf_file) */
+	RELAYX_ALLOC_STATS_NAME,	/* the stats file's name */
+	RELAYX_ALLOC_STATS_FILE,	/* the stats file */
+	RELAYX_ALLOC_READ_BOUNCE,	/* read()'s bounce buffer */
+	RELAYX_ALLOC_NR
+};
+
 typedef void (*relayx_hook_fn)(struct relayx_buf *buf,
 			       enum relayx_hook_point where);
 
@@ -46,6 +67,11 @@ static inline void relayx_hook(struct relayx_buf *buf,
 	if (fn)
 		fn(buf, where);
 }
+
+bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok);
+bool relayx_fault_point(void);
+int relayx_testhooks_init(void);
+void relayx_testhooks_exit(void);
 #else
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym)
 
@@ -53,6 +79,33 @@ static inline void relayx_hook(struct relayx_buf *buf,
 			       enum relayx_hook_point where)
 {
 }
+
+/* Return: @ok, so that a site reads "if (!relayx_alloc_seen(SITE, p))". */
+static inline bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok)
+{
+	return ok;
+}
+
+static inline bool relayx_fault_point(void)
+{
+	return false;
+}
+
+static inline int relayx_testhooks_init(void)
+{
+	return 0;
+}
+
+static inline void relayx_testhooks_exit(void)
+{
+}
 #endif
+
+/*
+ * alloc_percpu() takes from chunks populated beforehand, where no
+ * fault-injection point is: test builds add one of their own.
+ */
+#define relayx_alloc_percpu(type) \
+	(relayx_fault_point() ? NULL : alloc_percpu(type))
 
 #endif /* _RELAYX_HOOKS_H */

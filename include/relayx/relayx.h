@@ -151,7 +151,8 @@ struct relayx_callbacks {
  * @stats_dentry: the channel's stats file, if any
  * @hotcpu_list: entry in relay_hotcpu.c's list of channels
  * @up_cpus: CPUs that may run a writer: set when relayx prepares a CPU
- *	coming up, cleared once it is dead; under @lock
+ *	coming up, cleared once it is dead; under @lock. Allocated with the
+ *	channel, as many bits as there are CPU ids
  * @lock: serializes buffer creation, file setup and teardown, flushes
  * @cb_lock: serializes the buf_mapped/buf_unmapped callbacks, which run
  *	under mmap_lock, with relayx_close() taking the callbacks back
@@ -171,10 +172,10 @@ struct relayx_chan {
 	char base_filename[NAME_MAX];
 	struct dentry *stats_dentry;
 	struct list_head hotcpu_list;
-	cpumask_var_t up_cpus;
 	struct mutex lock;		/* buffers and files of the channel */
 	struct mutex cb_lock;		/* @cb for the mapping callbacks */
 	struct kref kref;
+	unsigned long up_cpus[];	/* a cpumask of nr_cpu_ids bits */
 };
 
 /* Flags answered by relayx_stats(); the values match upstream's. */

@@ -17,6 +17,8 @@
  *   reset     pause, then relayx_reset() both channels and start the
  *             records of every CPU from 0 again
  *   close     relayx_close() both channels
+ *   open      open both channels again after "close", as at load time;
+ *             fails with relayx_open_err()'s errno
  *
  * "mapped" shows the buf_mapped/buf_unmapped calls the client received,
  * "seqs" how many records each CPU was handed ("cpu count" lines).
@@ -216,6 +218,27 @@ static void testmod_close(void)
 	chans[1] = NULL;
 }
 
+/* Both channels or neither. */
+static int testmod_open(void)
+{
+	struct relayx_chan *c[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		c[i] = relayx_open_err(early ? NULL : i ? "b" : "a",
+				       early ? NULL : dir, subbuf_size,
+				       n_subbufs, &testmod_cb, NULL);
+		if (IS_ERR(c[i])) {
+			if (i)
+				relayx_close(c[0]);
+			return PTR_ERR(c[i]);
+		}
+	}
+	chans[0] = c[0];
+	chans[1] = c[1];
+	return 0;
+}
+
 static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
 {
@@ -231,7 +254,9 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 	strim(cmd);
 
 	mutex_lock(&ctl_lock);
-	if (!chans[0]) {
+	if (!strcmp(cmd, "open")) {
+		ret = chans[0] ? -EBUSY : testmod_open();
+	} else if (!chans[0]) {
 		ret = -ENODEV;
 	} else if (sscanf(cmd, "write %u", &n) == 1) {
 		for (i = 0; i < n; i++)
@@ -289,15 +314,13 @@ DEFINE_SHOW_ATTRIBUTE(seqs);
 
 static int __init testmod_init(void)
 {
+	int err;
+
 	dir = debugfs_create_dir("relayx_test", NULL);
-	chans[0] = relayx_open(early ? NULL : "a", early ? NULL : dir,
-			       subbuf_size, n_subbufs, &testmod_cb, NULL);
-	chans[1] = relayx_open(early ? NULL : "b", early ? NULL : dir,
-			       subbuf_size, n_subbufs, &testmod_cb, NULL);
-	if (!chans[0] || !chans[1]) {
-		testmod_close();
+	err = testmod_open();
+	if (err) {
 		debugfs_remove(dir);
-		return -ENOMEM;
+		return err;
 	}
 	debugfs_create_file("ctl", 0200, dir, NULL, &ctl_fops);
 	debugfs_create_file("mapped", 0400, dir, NULL, &mapped_fops);
