@@ -973,6 +973,70 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
+/**
+ * relayx_vprintf - format a message straight into the current CPU's buffer
+ * @chan: the channel
+ * @fmt: printf-style format
+ * @args: its arguments
+ *
+ * The message is the formatted text and its terminating NUL, so that a
+ * reader can split a stream of them; at most subbuf_size bytes with the
+ * NUL. It is formatted once to learn its length and once into the slot
+ * it reserves: no intermediate copy. A message that does not fit in a
+ * sub-buffer is dropped and counted as too big, never truncated; one
+ * that finds the buffer full is counted as dropped, as relayx_write()
+ * does. Same contexts as relayx_write().
+ *
+ * Return: the bytes written (the text and its NUL), or 0 when the
+ * message was dropped.
+ */
+int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
+{
+	struct relayx_buf *buf;
+	unsigned long flags;
+	va_list measure;
+	size_t length;
+	char *slot;
+
+	va_copy(measure, args);
+	length = vsnprintf(NULL, 0, fmt, measure) + 1;
+	va_end(measure);
+
+	local_irq_save(flags);
+	buf = *this_cpu_ptr(chan->buf);
+	slot = relayx_buf_reserve(buf, length, false);
+	if (slot) {
+		vsnprintf(slot, length, fmt, args);
+		/* The text is visible before readers are told about it. */
+		smp_store_release(&buf->committed, buf->offset);
+	}
+	local_irq_restore(flags);
+	return slot ? length : 0;
+}
+EXPORT_SYMBOL_GPL(relayx_vprintf);
+
+/**
+ * relayx_printf - format a message straight into the current CPU's buffer
+ * @chan: the channel
+ * @fmt: printf-style format, then its arguments
+ *
+ * See relayx_vprintf().
+ *
+ * Return: the bytes written (the text and its NUL), or 0 when the
+ * message was dropped.
+ */
+int relayx_printf(struct relayx_chan *chan, const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = relayx_vprintf(chan, fmt, args);
+	va_end(args);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(relayx_printf);
+
 static int __init relayx_init(void)
 {
 	int err = relayx_testhooks_init();

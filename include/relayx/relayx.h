@@ -24,6 +24,7 @@
 #include <linux/cpumask.h>
 #include <linux/lockdep.h>
 #include <linux/atomic.h>
+#include <linux/stdarg.h>
 
 #include <uapi/linux/relayx.h>
 
@@ -203,6 +204,9 @@ int relayx_buf_full(struct relayx_buf *buf);
 size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length);
 void relayx_subbuf_start_reserve(struct relayx_buf *buf, size_t length);
 size_t relayx_stats(struct relayx_chan *chan, int flags);
+__printf(2, 0) int relayx_vprintf(struct relayx_chan *chan, const char *fmt,
+				  va_list args);
+__printf(2, 3) int relayx_printf(struct relayx_chan *chan, const char *fmt, ...);
 int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 		     struct relayx_buf_stats *stats);
 

@@ -298,6 +298,75 @@ static void relayx_write_accounting(struct kunit *test)
 	relayx_close(chan);
 }
 
+/* relayx_printf(): the text and its NUL, formatted where they land. */
+static void relayx_printf_in_place(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	static const char want[] = "cpu 7 seq 42 ok";
+	struct relayx_buf *buf;
+	int ret;
+
+	buf = relayx_test_pin(chan);
+	write_n(chan, 10, 1);
+	ret = relayx_printf(chan, "cpu %u seq %d %s", 7, 42, "ok");
+	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
+	KUNIT_EXPECT_EQ(test, buf->offset, 10 + sizeof(want));
+	KUNIT_EXPECT_EQ(test, memcmp(buf->data + 10, want, sizeof(want)), 0);
+	KUNIT_EXPECT_EQ(test, buf->committed, buf->offset);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 2ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes, (u64)(10 + sizeof(want)));
+	migrate_enable();
+	relayx_close(chan);
+}
+
+/*
+ * A message longer than a sub-buffer is counted as too big and leaves no
+ * byte behind (never truncated); one that fills a sub-buffer exactly,
+ * NUL included, is written whole.
+ */
+static void relayx_printf_too_big(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	char *text;
+	int ret;
+
+	buf = relayx_test_pin(chan);
+	ret = relayx_printf(chan, "%0*d", SB, 0);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)SB + 1);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 0ULL);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
+	ret = relayx_printf(chan, "%0*d", SB - 1, 0);
+	KUNIT_EXPECT_EQ(test, ret, SB);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	text = buf->data;
+	KUNIT_EXPECT_EQ(test, text[SB - 2], '0');
+	KUNIT_EXPECT_EQ(test, text[SB - 1], '\0');
+	migrate_enable();
+	relayx_close(chan);
+}
+
+/* One that does not fit the rest of a sub-buffer opens the next one. */
+static void relayx_printf_switch(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	int ret;
+
+	buf = relayx_test_pin(chan);
+	write_n(chan, 90, 1);
+	ret = relayx_printf(chan, "%s-%x", "0123456789", 0xabc);
+	KUNIT_EXPECT_EQ(test, ret, 15);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)10);
+	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)15);
+	KUNIT_EXPECT_EQ(test, memcmp(buf->data, "0123456789-abc", 15), 0);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_write_padding),
 	KUNIT_CASE(relayx_write_exact_fill),
@@ -309,6 +378,9 @@ static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_write_flush_reset),
 	KUNIT_CASE(relayx_consumed_clamped),
 	KUNIT_CASE(relayx_write_accounting),
+	KUNIT_CASE(relayx_printf_in_place),
+	KUNIT_CASE(relayx_printf_too_big),
+	KUNIT_CASE(relayx_printf_switch),
 	{}
 };
 
