@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -329,27 +330,35 @@ static void pin_to(int cpu)
 	}
 }
 
-/* Block in poll() on @fd while a child does @cmd a second from now. */
+/*
+ * Block in poll() on @fd while a child does @cmd, once it has seen this
+ * process asleep in poll(): the wakeup is what ends the poll, never a
+ * state found at entry. The child says whether it saw that.
+ */
 static void poll_wakes(int fd, const char *cmd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	pid_t pid = fork();
-	int ret;
+	int ret, status;
 
 	if (pid == 0) {
-		sleep(1);
+		int blocked = wait_blocked_in_poll(getppid());
+
 		send_cmd("%s", cmd);
-		_exit(0);
+		_exit(blocked ? 0 : 1);
 	}
 	/* Generous: a wakeup that never comes fails, a slow one does not. */
-	ret = poll(&pfd, 1, 60000);
-	waitpid(pid, NULL, 0);
+	ret = poll(&pfd, 1, 120000);
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the poller was asleep in poll() before %s", cmd);
 	check(ret == 1, "poll wakes for %s (revents %#x)", cmd, pfd.revents);
 }
 
 static int poll_test(void)
 {
 	struct pollfd pfd;
+	int ret;
 	int fd = open_buf("a0", O_RDONLY);
 	char buf[8192];
 
@@ -365,7 +374,8 @@ static int poll_test(void)
 	check(poll(&pfd, 1, 0) == 0, "no POLLIN once drained");
 	poll_wakes(fd, "close");
 	check(read(fd, buf, sizeof(buf)) == 0, "read() after close: end");
-	check(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
+	ret = poll(&pfd, 1, 0);
+	check(ret == 1 && (pfd.revents & POLLERR),
 	      "POLLERR: closed and drained (revents %#x)", pfd.revents);
 	close(fd);
 	return failures;
@@ -404,11 +414,15 @@ static int drain_subbufs(int fd)
  * when the poller is about to call poll(), at a varying distance, so that
  * the poller's enqueue and the writer's wakeup check meet. A lost wakeup
  * leaves the poller asleep with a complete sub-buffer: SIGALRM fails it.
+ * The poller counts its polls that slept and those that found the
+ * sub-buffer at entry: both must happen, or the two never met.
  */
 static int poll_race(void)
 {
 	int fd = open_buf("a0", O_RDONLY), go[2], status, round, got;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct rusage before, after;
+	int slept = 0, ready = 0;
 	cpu_set_t cpu1;
 	char byte = 0;
 	pid_t pid;
@@ -427,16 +441,29 @@ static int poll_race(void)
 			if (write(go[1], &byte, 1) != 1)
 				_exit(3);
 			alarm(30);
+			getrusage(RUSAGE_SELF, &before);
 			if (poll(&pfd, 1, -1) != 1)
 				_exit(4);
+			getrusage(RUSAGE_SELF, &after);
 			alarm(0);
+			/* A poll() that went to sleep switched voluntarily. */
+			if (after.ru_nvcsw > before.ru_nvcsw)
+				slept++;
+			else
+				ready++;
 			got = drain_subbufs(fd);
 			if (got != 1) {
 				printf("round %d: %d sub-buffers\n", round, got);
 				_exit(5);
 			}
 		}
-		_exit(0);
+		/*
+		 * The writer's publication fell on both sides of the
+		 * poller's check in some rounds: the two met.
+		 */
+		printf("%d polls slept until the wakeup, %d found the sub-buffer at once\n",
+		       slept, ready);
+		_exit(slept && ready ? 0 : 6);
 	}
 	for (round = 0; round < POLL_ROUNDS; round++) {
 		if (read(go[0], &byte, 1) != 1)
@@ -447,7 +474,8 @@ static int poll_race(void)
 	}
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "%d one-sub-buffer wakeups, none lost (%s %d)", POLL_ROUNDS,
+	      "%d one-sub-buffer wakeups, none lost, the writer on both sides of the poller's check (%s %d)",
+	      POLL_ROUNDS,
 	      WIFSIGNALED(status) ? "signal" : "exit",
 	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	close(fd);
