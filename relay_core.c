@@ -32,12 +32,34 @@ static void relayx_chan_release(struct kref *kref)
 	kfree(chan);
 }
 
+static void relayx_wakeup_task(struct work_struct *work)
+{
+	struct relayx_buf *buf = container_of(work, struct relayx_buf,
+					      wakeup_task);
+
+	wake_up_interruptible(&buf->read_wait);
+}
+
+/*
+ * A hard irq_work: it runs from the interrupt the writer raises, on every
+ * kernel. PREEMPT_RT would otherwise run it in its CPU's irq_work thread,
+ * which is parked while the CPU goes down: a wakeup queued then would stay
+ * pending until the CPU came back, every later one would fail to queue,
+ * and the last release of the buffer would wait for it in irq_work_sync()
+ * (design.rst, "PREEMPT_RT"). A CPU going down runs its pending hard
+ * irq_work itself. In hard interrupt context PREEMPT_RT cannot take the
+ * wait queue's lock, a sleeping lock there: a work item, which may be
+ * queued from there and runs wherever its CPU is, wakes the readers.
+ */
 static void relayx_wakeup_readers(struct irq_work *work)
 {
 	struct relayx_buf *buf = container_of(work, struct relayx_buf,
 					      wakeup_work);
 
-	wake_up_interruptible(&buf->read_wait);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		queue_work(system_unbound_wq, &buf->wakeup_task);
+	else
+		wake_up_interruptible(&buf->read_wait);
 }
 
 /* Put @buf back in the state of a freshly opened buffer. */
@@ -81,6 +103,7 @@ static void relayx_buf_release(struct kref *kref)
 	struct relayx_chan *chan = buf->chan;
 
 	irq_work_sync(&buf->wakeup_work);
+	cancel_work_sync(&buf->wakeup_task);
 	relayx_buf_free(buf);
 	kref_put(&chan->kref, relayx_chan_release);
 }
@@ -179,7 +202,8 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 	if (!buf)
 		return NULL;
 	init_waitqueue_head(&buf->read_wait);
-	init_irq_work(&buf->wakeup_work, relayx_wakeup_readers);
+	buf->wakeup_work = IRQ_WORK_INIT_HARD(relayx_wakeup_readers);
+	INIT_WORK(&buf->wakeup_task, relayx_wakeup_task);
 	mutex_init(&buf->read_mutex);
 	kref_init(&buf->kref);
 	kref_get(&chan->kref);

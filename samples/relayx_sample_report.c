@@ -10,18 +10,21 @@
  * drained with RELAYX_GET_SUBBUF/RELAYX_PUT_SUBBUF (see
  * Documentation/userspace.rst). -r uses read() instead.
  *
- * usage: relayx_sample_report [-r] [-f] [-o] [-z | -Z] [-n RECORDS | -N FILE]
- *                             [-p PREFIX] [DIR]
+ * usage: relayx_sample_report [-r] [-f] [-o [-w]] [-z | -Z] [-n RECORDS | -N FILE]
+ *                             [-p PREFIX] [-R FILE] [DIR]
  *   -r  read() instead of mmap
  *   -f  follow: poll until the channel is closed and drained, instead of
  *       stopping when nothing is ready
  *   -o  the channel is in overwrite mode: records may also be lost in
  *       overwritten sub-buffers, which must account for them exactly
+ *   -w  some sub-buffer must have been overwritten
  *   -n  records each CPU was asked to write (default: the sample's
  *       nr_records parameter)
  *   -N  a file of "cpu count" lines: the records each CPU was handed
  *   -p  file name prefix (default "cpu")
  *   -z  nothing may have been dropped; -Z  something must have been
+ *   -R  create FILE once every file is open (the caller may then let
+ *       the client close its channel: open files stay readable)
  *   DIR default /sys/kernel/debug/relayx_sample
  */
 #include <errno.h>
@@ -263,10 +266,12 @@ int main(int argc, char **argv)
 {
 	const char *dir = "/sys/kernel/debug/relayx_sample", *prefix = "cpu";
 	const char *attempts_file = NULL;
-	unsigned long long total = 0, dropped = 0, attempts = 0;
+	unsigned long long total = 0, dropped = 0, attempts = 0, lapped = 0;
 	int cpu, i, opt, follow = 0, failed = 0, want_drops = -1;
+	int want_overwrites = 0, ready;
+	const char *ready_file = NULL;
 
-	while ((opt = getopt(argc, argv, "rfozZn:N:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "rfowzZn:N:p:R:")) != -1) {
 		switch (opt) {
 		case 'z':
 			want_drops = 0;
@@ -276,6 +281,12 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			overwrite = 1;
+			break;
+		case 'w':
+			want_overwrites = 1;
+			break;
+		case 'R':
+			ready_file = optarg;
 			break;
 		case 'r':
 			use_read = 1;
@@ -306,6 +317,14 @@ int main(int argc, char **argv)
 			perror(prefix);
 			return 1;
 		}
+	if (ready_file) {
+		ready = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (ready < 0) {
+			perror(ready_file);
+			return 1;
+		}
+		close(ready);
+	}
 	if (!nrep || drain_all(follow))
 		return 1;
 	for (i = 0; i < nrep; i++)
@@ -337,6 +356,7 @@ int main(int argc, char **argv)
 		       ok ? "ok" : "MISMATCH");
 		total += r->records;
 		dropped += r->st.full + r->st.big;
+		lapped += r->st.overwritten;
 		failed |= !ok;
 		if (r->map)
 			munmap(r->map, r->geo.mmap_len);
@@ -346,6 +366,10 @@ int main(int argc, char **argv)
 	       dropped);
 	if (want_drops >= 0 && !!dropped != want_drops) {
 		printf("FAIL: %s drops were expected\n", want_drops ? "some" : "no");
+		failed = 1;
+	}
+	if (want_overwrites && !lapped) {
+		printf("FAIL: no sub-buffer was overwritten\n");
 		failed = 1;
 	}
 	return failed;

@@ -18,6 +18,7 @@
 #include <linux/percpu.h>
 #include <linux/wait.h>
 #include <linux/irq_work.h>
+#include <linux/workqueue.h>
 #include <linux/irqflags.h>
 #include <linux/string.h>
 #include <linux/cpuhotplug.h>
@@ -70,6 +71,8 @@ struct relayx_buf;
  * @holder: the file that holds @held through RELAYX_GET_SUBBUF, if any
  * @read_wait: readers waiting in poll
  * @wakeup_work: defers reader wakeups out of the writer's context
+ * @wakeup_task: on PREEMPT_RT, where @wakeup_work runs in hard interrupt
+ *	context and cannot take @read_wait's lock, does the wakeup itself
  * @read_mutex: serializes readers of this buffer, and relayx_reset()
  * @resets: relayx_reset() calls, so that a read() that copied before one
  *	does not consume after it
@@ -101,6 +104,7 @@ struct relayx_buf {
 	struct file *holder;
 	wait_queue_head_t read_wait;
 	struct irq_work wakeup_work;
+	struct work_struct wakeup_task;
 	struct mutex read_mutex;	/* reader state: consumed counts */
 	unsigned long resets;
 	struct dentry *dentry;

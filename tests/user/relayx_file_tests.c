@@ -6,6 +6,8 @@
  * file lands in file a0.
  *
  * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm|lock-order
+ *        relayx_file_tests offline-wakeup CPU
+ *        relayx_file_tests irq-window CPU (tests/module/relayx_irqwin.ko)
  * hold wants the module loaded with overwrite=1 n_subbufs=4.
  */
 #define _GNU_SOURCE
@@ -24,6 +26,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -270,27 +273,92 @@ static int hold(void)
 	return failures;
 }
 
-/* Block in poll() on @fd while a child does @cmd a second from now. */
+/*
+ * Is @pid asleep in poll()? Its state in /proc/PID/stat is S, and its
+ * wchan, where it sleeps, is a poll function of the kernel.
+ */
+static int blocked_in_poll(pid_t pid)
+{
+	char path[64], line[512], *end;
+	int asleep = 0, in_poll = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	/* "pid (comm) S ...": comm may hold anything, even ") ". */
+	if (fgets(line, sizeof(line), f)) {
+		end = strrchr(line, ')');
+		asleep = end && end[1] == ' ' && end[2] == 'S';
+	}
+	fclose(f);
+	if (!asleep)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f))
+		in_poll = !!strstr(line, "poll");
+	fclose(f);
+	return in_poll;
+}
+
+/* Waits up to 60 s for @pid to block in poll(); whether it did. */
+static int wait_blocked_in_poll(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 6000; i++) {
+		if (blocked_in_poll(pid))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		printf("FAILED: pin to CPU %d: %s\n", cpu, strerror(errno));
+		exit(1);
+	}
+}
+
+/*
+ * Block in poll() on @fd while a child does @cmd, once it has seen this
+ * process asleep in poll(): the wakeup is what ends the poll, never a
+ * state found at entry. The child says whether it saw that.
+ */
 static void poll_wakes(int fd, const char *cmd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	pid_t pid = fork();
-	int ret;
+	int ret, status;
 
 	if (pid == 0) {
-		sleep(1);
+		int blocked = wait_blocked_in_poll(getppid());
+
 		send_cmd("%s", cmd);
-		_exit(0);
+		_exit(blocked ? 0 : 1);
 	}
 	/* Generous: a wakeup that never comes fails, a slow one does not. */
-	ret = poll(&pfd, 1, 60000);
-	waitpid(pid, NULL, 0);
+	ret = poll(&pfd, 1, 120000);
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the poller was asleep in poll() before %s", cmd);
 	check(ret == 1, "poll wakes for %s (revents %#x)", cmd, pfd.revents);
 }
 
 static int poll_test(void)
 {
 	struct pollfd pfd;
+	int ret;
 	int fd = open_buf("a0", O_RDONLY);
 	char buf[8192];
 
@@ -306,7 +374,8 @@ static int poll_test(void)
 	check(poll(&pfd, 1, 0) == 0, "no POLLIN once drained");
 	poll_wakes(fd, "close");
 	check(read(fd, buf, sizeof(buf)) == 0, "read() after close: end");
-	check(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
+	ret = poll(&pfd, 1, 0);
+	check(ret == 1 && (pfd.revents & POLLERR),
 	      "POLLERR: closed and drained (revents %#x)", pfd.revents);
 	close(fd);
 	return failures;
@@ -345,11 +414,15 @@ static int drain_subbufs(int fd)
  * when the poller is about to call poll(), at a varying distance, so that
  * the poller's enqueue and the writer's wakeup check meet. A lost wakeup
  * leaves the poller asleep with a complete sub-buffer: SIGALRM fails it.
+ * The poller counts its polls that slept and those that found the
+ * sub-buffer at entry: both must happen, or the two never met.
  */
 static int poll_race(void)
 {
 	int fd = open_buf("a0", O_RDONLY), go[2], status, round, got;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct rusage before, after;
+	int slept = 0, ready = 0;
 	cpu_set_t cpu1;
 	char byte = 0;
 	pid_t pid;
@@ -368,16 +441,29 @@ static int poll_race(void)
 			if (write(go[1], &byte, 1) != 1)
 				_exit(3);
 			alarm(30);
+			getrusage(RUSAGE_SELF, &before);
 			if (poll(&pfd, 1, -1) != 1)
 				_exit(4);
+			getrusage(RUSAGE_SELF, &after);
 			alarm(0);
+			/* A poll() that went to sleep switched voluntarily. */
+			if (after.ru_nvcsw > before.ru_nvcsw)
+				slept++;
+			else
+				ready++;
 			got = drain_subbufs(fd);
 			if (got != 1) {
 				printf("round %d: %d sub-buffers\n", round, got);
 				_exit(5);
 			}
 		}
-		_exit(0);
+		/*
+		 * The writer's publication fell on both sides of the
+		 * poller's check in some rounds: the two met.
+		 */
+		printf("%d polls slept until the wakeup, %d found the sub-buffer at once\n",
+		       slept, ready);
+		_exit(slept && ready ? 0 : 6);
 	}
 	for (round = 0; round < POLL_ROUNDS; round++) {
 		if (read(go[0], &byte, 1) != 1)
@@ -388,10 +474,283 @@ static int poll_race(void)
 	}
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "%d one-sub-buffer wakeups, none lost (%s %d)", POLL_ROUNDS,
+	      "%d one-sub-buffer wakeups, none lost, the writer on both sides of the poller's check (%s %d)",
+	      POLL_ROUNDS,
 	      WIFSIGNALED(status) ? "signal" : "exit",
 	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	close(fd);
+	return failures;
+}
+
+static int set_online(int cpu, int up)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return 0;
+	ok = write(fd, up ? "1" : "0", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+/* Waits up to @secs seconds for child @pid to end; whether it did. */
+static int wait_exit(pid_t pid, int secs, int *status)
+{
+	int i;
+
+	for (i = 0; i < secs * 100; i++) {
+		pid_t got = waitpid(pid, status, WNOHANG);
+
+		if (got == pid)
+			return 1;
+		if (got < 0)
+			return 0;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * The byte counts the poller reports on @rfd, until one reaches @want or
+ * none comes for 60 s. Whether @want was reached.
+ */
+static int wait_progress(int rfd, long *total, long want)
+{
+	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+	long got;
+
+	while (*total < want && poll(&pfd, 1, 60000) == 1) {
+		if (read(rfd, &got, sizeof(got)) != sizeof(got))
+			break;
+		*total = got;
+	}
+	return *total >= want;
+}
+
+/* Tasks in D state, with their stacks, to the console log. */
+static void dump_blocked_tasks(void)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "w", 1) != 1)
+			printf("sysrq-w: %s\n", strerror(errno));
+		close(fd);
+	}
+}
+
+#define OFFLINE_RECS	(2 * PER_SUB + 5)
+
+/*
+ * A poller pinned to CPU @cpu waits in poll() on a<cpu>, and records
+ * written on @cpu wake it: the wakeups are queued on @cpu. It takes
+ * complete sub-buffers through the ioctls and blocks again, with five
+ * records in the open sub-buffer; @cpu goes down while it waits. With
+ * @cpu down, a flush from CPU 0 must wake it (a wakeup still pending
+ * from @cpu would make that one fail to queue), and then the
+ * client's close must return and end the poller's file; the poller gets
+ * every record. Each step is bounded (60 s): a wakeup stuck on the dead
+ * CPU fails the test, its stacks go to the console log, and only then is
+ * @cpu brought back.
+ */
+static int offline_wakeup(int cpu)
+{
+	long total = 0, sub = (long)PER_SUB * REC;
+	int fd, progress[2], status, ok;
+	pid_t poller, closer;
+	char name[16];
+
+	snprintf(name, sizeof(name), "a%d", cpu);
+	fd = open_buf(name, O_RDONLY);
+	if (cpu == 0 || pipe(progress))
+		return 1;
+	poller = fork();
+	if (poller == 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct relayx_subbuf sb;
+
+		pin_to(cpu);
+		for (;;) {
+			if (poll(&pfd, 1, -1) != 1)
+				_exit(3);
+			/* Complete sub-buffers only: the open one waits. */
+			while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0) {
+				total += sb.len;
+				if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
+					_exit(4);
+			}
+			if (errno != EAGAIN && errno != ENODATA)
+				_exit(4);
+			if (write(progress[1], &total, sizeof(total)) !=
+			    sizeof(total))
+				_exit(5);
+			/* Closed and drained. */
+			if (pfd.revents & POLLERR)
+				_exit(0);
+		}
+	}
+	/* The buffer's last release happens in a bounded child, not here. */
+	close(fd);
+	close(progress[1]);
+	check(wait_blocked_in_poll(poller), "the poller on CPU %d blocks in poll()",
+	      cpu);
+	pin_to(cpu);
+	send_cmd("write %d", OFFLINE_RECS);
+	pin_to(0);
+	ok = wait_progress(progress[0], &total, 2 * sub);
+	check(ok, "wakeups from CPU %d reach the poller (%ld bytes)", cpu,
+	      total);
+	check(wait_blocked_in_poll(poller), "the poller blocks in poll() again");
+	check(set_online(cpu, 0), "CPU %d goes down", cpu);
+	check(blocked_in_poll(poller),
+	      "the poller waited in poll() while CPU %d went down", cpu);
+	send_cmd("flush");
+	ok = wait_progress(progress[0], &total, (long)OFFLINE_RECS * REC);
+	check(ok, "a flush with CPU %d down wakes the poller (%ld of %ld bytes)",
+	      cpu, total, (long)OFFLINE_RECS * REC);
+	closer = fork();
+	if (closer == 0) {
+		send_cmd("close");
+		_exit(0);
+	}
+	if (!wait_exit(closer, 60, &status)) {
+		check(0, "close returns within 60 s with CPU %d down", cpu);
+		dump_blocked_tasks();
+		set_online(cpu, 1);
+		check(wait_exit(closer, 60, &status),
+		      "close returned once CPU %d came back", cpu);
+	} else {
+		check(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "close returns with CPU %d down", cpu);
+	}
+	if (!wait_exit(poller, 60, &status)) {
+		check(0, "the poller ends within 60 s of the close");
+		dump_blocked_tasks();
+		kill(poller, SIGKILL);
+		waitpid(poller, &status, 0);
+	} else {
+		check(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "the close wakes the poller and ends its file (status %#x)",
+		      status);
+	}
+	while (wait_progress(progress[0], &total, total + 1))
+		;
+	check(total == (long)OFFLINE_RECS * REC, "the poller read every record (%ld bytes)",
+	      total);
+	close(progress[0]);
+	return failures;
+}
+
+#define IRQWIN	"/sys/kernel/debug/relayx_irqwin"
+
+/* One "KEY N" line of relayx_irqwin's state file; -1 when absent. */
+static int irqwin_state(const char *key)
+{
+	FILE *f = fopen(IRQWIN "/state", "r");
+	char name[32];
+	int val, found = -1;
+
+	while (f && fscanf(f, "%31s %d", name, &val) == 2)
+		if (!strcmp(name, key))
+			found = val;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * tests/module/relayx_irqwin.ko writes from a hard hrtimer on CPU @cpu
+ * while @cpu goes down, and a poller waits on w<cpu>. On PREEMPT_RT that
+ * is the window of issue 12: the reader wakeup queued after @cpu's
+ * irq_work thread was parked. Proof that it happened: a record written
+ * then, or a wakeup found pending. With @cpu down, no wakeup may stay
+ * pending, and the client's close (rmmod, bounded) must return and end
+ * the poller's file. Returns 3 when the window was missed (the caller
+ * tries again), 77 without an irq_work thread (no PREEMPT_RT: wakeups
+ * run from the interrupt itself and the window does not exist).
+ */
+static int irq_window(int cpu)
+{
+	int fd, status, writes, parked, pending;
+	pid_t poller, unloader;
+	char name[64];
+
+	if (irqwin_state("thread") != 1) {
+		printf("skipped: no irq_work/%d thread (not PREEMPT_RT): %s\n",
+		       cpu, "reader wakeups run in the interrupt, no window");
+		return 77;
+	}
+	snprintf(name, sizeof(name), IRQWIN "/w%d", cpu);
+	fd = open(name, O_RDONLY);
+	if (fd < 0) {
+		printf("FAILED: open %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	poller = fork();
+	if (poller == 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct relayx_subbuf sb;
+
+		pin_to(cpu);
+		for (;;) {
+			if (poll(&pfd, 1, -1) != 1)
+				_exit(3);
+			while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0)
+				if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
+					_exit(4);
+			if (errno != EAGAIN && errno != ENODATA)
+				_exit(4);
+			if (pfd.revents & POLLERR)
+				_exit(0);
+		}
+	}
+	/* The buffer's last release happens in a bounded child, not here. */
+	close(fd);
+	check(wait_blocked_in_poll(poller), "the poller on CPU %d blocks in poll()",
+	      cpu);
+	check(set_online(cpu, 0), "CPU %d goes down", cpu);
+	writes = irqwin_state("writes");
+	parked = irqwin_state("parked");
+	pending = irqwin_state("pending");
+	printf("CPU %d down: %d records written on it as it went down, ",
+	       cpu, writes);
+	printf("%d after irq_work/%d was parked; wakeup pending: %d\n",
+	       parked, cpu, pending);
+	if (parked <= 0 && pending != 1) {
+		printf("the window was missed: no record after the park\n");
+		kill(poller, SIGKILL);
+		waitpid(poller, &status, 0);
+		return failures ? 1 : 3;
+	}
+	check(pending == 0, "no reader wakeup left pending on the dead CPU %d",
+	      cpu);
+	unloader = fork();
+	if (unloader == 0)
+		_exit(system("rmmod relayx_irqwin") ? 1 : 0);
+	if (!wait_exit(unloader, 60, &status)) {
+		check(0, "the client closes within 60 s with CPU %d down", cpu);
+		dump_blocked_tasks();
+	} else {
+		check(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "the client closes with CPU %d down", cpu);
+	}
+	if (!wait_exit(poller, 60, &status)) {
+		check(0, "the poller is woken and its file released within 60 s, CPU %d down",
+		      cpu);
+		dump_blocked_tasks();
+		/* Evidence: does it end once the CPU is back? */
+		set_online(cpu, 1);
+		check(wait_exit(poller, 60, &status),
+		      "the poller ended once CPU %d came back", cpu);
+	} else {
+		check(WIFEXITED(status) && !WEXITSTATUS(status),
+		      "the close wakes the poller and ends its file, CPU %d down (status %#x)",
+		      cpu, status);
+	}
 	return failures;
 }
 
@@ -590,6 +949,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "offline-wakeup"))
+		return offline_wakeup(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "irq-window"))
+		return irq_window(atoi(argv[2]));
 	if (argc != 2)
 		return 2;
 	if (!strcmp(argv[1], "bad-calls"))
