@@ -49,12 +49,14 @@ static const unsigned int sizes[] = { 16, 64, 256, 1024, 4096 };
 
 enum impl {
 	RELAYX_WRITE, RELAYX_UWRITE, RELAYX_RESERVE, RELAY_WRITE,
-	RB_OVERWRITE, RB_PRODCONS, FLOOR, NR_IMPLS
+	RB_OVERWRITE, RB_PRODCONS, FLOOR, RELAYX_PRINTF, SNPRINTF_WRITE,
+	NR_IMPLS
 };
 
 static const char * const impl_names[NR_IMPLS] = {
 	"relayx_write", "__relayx_write", "relayx_reserve", "relay_write",
-	"rb_overwrite", "rb_prodcons", "floor",
+	"rb_overwrite", "rb_prodcons", "floor", "relayx_printf",
+	"snprintf_write",
 };
 
 static struct relayx_chan *relayx_wr;
@@ -62,6 +64,7 @@ static struct rchan *relay_wr;
 static struct trace_buffer *rb_over, *rb_pc;
 static DEFINE_PER_CPU(void *, floor_page);
 static void *msg;
+static char *text;		/* 4095 'x' and a NUL, for the printf lines */
 
 /* Lockstep between the per-CPU threads of one all-CPU measurement. */
 static atomic_t arrived;
@@ -140,6 +143,23 @@ static void reserve_copy(unsigned int len)
 	preempt_enable();
 }
 
+/*
+ * The printf lines format @len - 1 characters of text, @len bytes with
+ * the NUL: relayx_printf() in place, or snprintf() into a per-cpu page
+ * and relayx_write() of that, as a client without relayx_printf() would.
+ */
+static void snprintf_write(unsigned int len)
+{
+	unsigned long flags;
+	char *scratch;
+
+	local_irq_save(flags);
+	scratch = this_cpu_read(floor_page);
+	snprintf(scratch, len, "%.*s", len - 1, text);
+	relayx_write(relayx_wr, scratch, len);
+	local_irq_restore(flags);
+}
+
 /* Nanoseconds for @n messages of @len bytes; the loop is per impl. */
 static u64 time_impl(enum impl impl, unsigned int len, unsigned int n)
 {
@@ -171,6 +191,14 @@ static u64 time_impl(enum impl impl, unsigned int len, unsigned int n)
 	case RB_PRODCONS:
 		for (i = 0; i < n; i++)
 			ring_buffer_write(rb_pc, len, msg);
+		break;
+	case RELAYX_PRINTF:
+		for (i = 0; i < n; i++)
+			relayx_printf(relayx_wr, "%.*s", len - 1, text);
+		break;
+	case SNPRINTF_WRITE:
+		for (i = 0; i < n; i++)
+			snprintf_write(len);
 		break;
 	default:
 		for (i = 0; i < n; i++)
@@ -373,6 +401,7 @@ static void bench_free(void)
 	for_each_possible_cpu(cpu)
 		free_page((unsigned long)per_cpu(floor_page, cpu));
 	kfree(msg);
+	kfree(text);
 }
 
 static int __init bench_init(void)
@@ -383,6 +412,7 @@ static int __init bench_init(void)
 	if (!runs || runs > MAX_RUNS || !run_kib)
 		return -EINVAL;
 	msg = kmalloc(4096, GFP_KERNEL);
+	text = kmalloc(4096, GFP_KERNEL);
 	dir = debugfs_create_dir("relayx_bench", NULL);
 	relayx_wr = relayx_open("wx", dir, SUBBUF, NSUB, &rx_cb, NULL);
 	relay_wr = relay_open("wu", dir, SUBBUF, NSUB, &up_cb, NULL);
@@ -393,12 +423,14 @@ static int __init bench_init(void)
 	relay_rd = relay_open("u", dir, SUBBUF, READ_NSUB, &up_read_cb, NULL);
 	for_each_possible_cpu(cpu)
 		per_cpu(floor_page, cpu) = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!msg || !relayx_wr || !relay_wr || !rb_over || !rb_pc || !relayx_rd || !relay_rd)
+	if (!msg || !text || !relayx_wr || !relay_wr || !rb_over || !rb_pc || !relayx_rd || !relay_rd)
 		goto fail;
 	for_each_possible_cpu(cpu)
 		if (!per_cpu(floor_page, cpu))
 			goto fail;
 	memset(msg, 0x5a, 4096);
+	memset(text, 'x', 4095);
+	text[4095] = '\0';
 	debugfs_create_file("ctl", 0200, dir, NULL, &ctl_fops);
 
 	pr_info("start: %u runs of %u KiB per CPU, %u CPUs\n", runs, run_kib,
