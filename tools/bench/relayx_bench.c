@@ -423,7 +423,8 @@ static int __init bench_init(void)
 	relay_rd = relay_open("u", dir, SUBBUF, READ_NSUB, &up_read_cb, NULL);
 	for_each_possible_cpu(cpu)
 		per_cpu(floor_page, cpu) = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!msg || !text || !relayx_wr || !relay_wr || !rb_over || !rb_pc || !relayx_rd || !relay_rd)
+	if (!msg || !text || !relayx_wr || !relay_wr || !rb_over || !rb_pc ||
+	    !relayx_rd || !relay_rd)
 		goto fail;
 	for_each_possible_cpu(cpu)
 		if (!per_cpu(floor_page, cpu))
