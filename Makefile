@@ -4,8 +4,10 @@
 #
 #   make                       build relayx.ko (and the sample) in place
 #                              against the running kernel, or KDIR=...
-#   make KERNEL=debug|stock    build against a test kernel into build/KERNEL
-#   make kdir KERNEL=...       print that kernel's build directory
+#   make KERNEL=K              build against a test kernel into build/K;
+#                              K: debug, debug-6.12, stock, stock-6.12,
+#                              rt-6.12 (see README.md, "Kernels")
+#   make kdir KERNEL=K         print that kernel's build directory
 #   make check                 every test, in QEMU (see README.md)
 #   make demo                  the sample client and its report, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
