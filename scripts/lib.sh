@@ -9,7 +9,8 @@ mkdir -p "$RELAYX_CACHE"
 # linux-source packages (scripts/kernel); the stock ones are Debian's.
 DEBUG_KERNELS=(debug debug-6.12)
 STOCK_KERNELS=(stock stock-6.12 rt-6.12)
-KERNELS="debug|debug-6.12|stock|stock-6.12|rt-6.12"
+# kcsan: the debug 6.1 kernel with KCSAN for KASAN, for make check-kcsan.
+KERNELS="debug|debug-6.12|kcsan|stock|stock-6.12|rt-6.12"
 
 is_kernel() {	# is_kernel NAME: one of $KERNELS?
 	case "|$KERNELS|" in
