@@ -4,9 +4,12 @@
 #
 #   make                       build relayx.ko (and the sample) in place
 #                              against the running kernel, or KDIR=...
-#   make KERNEL=debug|stock    build against a test kernel into build/KERNEL
-#   make kdir KERNEL=...       print that kernel's build directory
+#   make KERNEL=K              build against a test kernel into build/K;
+#                              K: debug, debug-6.12, stock, stock-6.12,
+#                              rt-6.12 (see README.md, "Kernels")
+#   make kdir KERNEL=K         print that kernel's build directory
 #   make check                 every test, in QEMU (see README.md)
+#   make check-kcsan           KUnit and the user tests under KCSAN
 #   make demo                  the sample client and its report, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
 #                              and memcpy, in QEMU (build/bench/)
@@ -19,7 +22,7 @@
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules kdir check demo bench fuzz dkms-install dkms-remove clean
+.PHONY: all modules kdir check check-kcsan demo bench fuzz dkms-install dkms-remove clean
 
 ifeq ($(KERNEL),)
 all modules:
@@ -34,6 +37,9 @@ kdir:
 
 check:
 	scripts/check
+
+check-kcsan:
+	scripts/check-kcsan
 
 demo:
 	scripts/demo

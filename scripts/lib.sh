@@ -5,6 +5,20 @@ RELAYX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RELAYX_CACHE=${RELAYX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/relayx}
 mkdir -p "$RELAYX_CACHE"
 
+# The test kernels. The debug ones are built here from Debian's
+# linux-source packages (scripts/kernel); the stock ones are Debian's.
+DEBUG_KERNELS=(debug debug-6.12)
+STOCK_KERNELS=(stock stock-6.12 rt-6.12)
+# kcsan: the debug 6.1 kernel with KCSAN for KASAN, for make check-kcsan.
+KERNELS="debug|debug-6.12|kcsan|stock|stock-6.12|rt-6.12"
+
+is_kernel() {	# is_kernel NAME: one of $KERNELS?
+	case "|$KERNELS|" in
+	*"|$1|"*) return 0 ;;
+	esac
+	return 1
+}
+
 die() {
 	echo "relayx: $*" >&2
 	exit 1
