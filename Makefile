@@ -9,6 +9,7 @@
 #                              rt-6.12 (see README.md, "Kernels")
 #   make kdir KERNEL=K         print that kernel's build directory
 #   make check                 every test, in QEMU (see README.md)
+#   make check-all             the same, and on the debug 6.12-rt kernel
 #   make check-kcsan           KUnit and the user tests under KCSAN
 #   make demo                  the sample client and its report, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
@@ -22,7 +23,7 @@
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all modules kdir check check-kcsan demo bench fuzz dkms-install dkms-remove clean
+.PHONY: all modules kdir check check-all check-kcsan demo bench fuzz dkms-install dkms-remove clean
 
 ifeq ($(KERNEL),)
 all modules:
@@ -37,6 +38,9 @@ kdir:
 
 check:
 	scripts/check
+
+check-all:
+	RELAYX_CHECK_ALL=1 scripts/check
 
 check-kcsan:
 	scripts/check-kcsan
