@@ -928,7 +928,7 @@ EXPORT_SYMBOL_GPL(relayx_close);
  */
 size_t relayx_stats(struct relayx_chan *chan, int flags)
 {
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	unsigned int cpu;
 	size_t count = 0;
 
@@ -957,7 +957,7 @@ EXPORT_SYMBOL_GPL(relayx_stats);
  * few messages apart from each other while it runs.
  */
 void relayx_buf_read_stats(struct relayx_buf *buf,
-			   struct relayx_buf_stats *stats)
+			   struct relayx_buf_counts *stats)
 {
 	stats->msgs = READ_ONCE(buf->stats.msgs);
 	stats->bytes = READ_ONCE(buf->stats.bytes);
@@ -983,7 +983,7 @@ void relayx_buf_read_stats(struct relayx_buf *buf,
  * Return: 0, or -ENOENT when @cpu has no buffer.
  */
 int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
-		     struct relayx_buf_stats *stats)
+		     struct relayx_buf_counts *stats)
 {
 	struct relayx_buf *buf;
 

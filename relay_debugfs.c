@@ -158,8 +158,8 @@ void relayx_buf_remove_file(struct relayx_buf *buf, bool writers)
 	buf->chan->cb->remove_buf_file(dentry);
 }
 
-static void relayx_stats_add(struct relayx_buf_stats *sum,
-			     const struct relayx_buf_stats *st)
+static void relayx_stats_add(struct relayx_buf_counts *sum,
+			     const struct relayx_buf_counts *st)
 {
 	sum->msgs += st->msgs;
 	sum->bytes += st->bytes;
@@ -173,7 +173,7 @@ static void relayx_stats_add(struct relayx_buf_stats *sum,
 }
 
 static void relayx_stats_line(struct seq_file *m, const char *who,
-			      const struct relayx_buf_stats *st)
+			      const struct relayx_buf_counts *st)
 {
 	seq_printf(m, "%-6s %10llu %12llu %10llu %12llu %8llu %10llu %11llu %10llu %10llu\n",
 		   who, st->msgs, st->bytes, st->full, st->bytes_full, st->big,
@@ -188,7 +188,7 @@ static void relayx_stats_line(struct seq_file *m, const char *who,
 static int relayx_stats_show(struct seq_file *m, void *unused)
 {
 	struct relayx_chan *chan = m->private;
-	struct relayx_buf_stats st, sum = {};
+	struct relayx_buf_counts st, sum = {};
 	unsigned int cpu;
 	char who[12];
 

@@ -208,47 +208,103 @@ static int relayx_file_mmap(struct file *filp, struct vm_area_struct *vma)
 	return 0;
 }
 
-static long relayx_ioctl_get_subbuf(struct relayx_buf *buf,
-				    struct file *filp, void __user *arg)
+/*
+ * Hand a struct of the uapi to user space, which may have been built with
+ * an older, shorter one or a newer, longer one: _IOC_SIZE(@cmd) is its
+ * size. @kstruct starts with the __u32 size that says how much was filled.
+ */
+static long relayx_copy_out(unsigned int cmd, void __user *uarg,
+			    void *kstruct, size_t ksize, size_t ver0)
 {
-	struct relayx_subbuf sb;
-	int ret;
+	size_t usize = _IOC_SIZE(cmd), filled = min(usize, ksize);
 
+	if (usize < ver0)
+		return -EINVAL;
+	*(u32 *)kstruct = filled;
+	if (copy_to_user(uarg, kstruct, filled))
+		return -EFAULT;
+	if (usize > filled && clear_user(uarg + filled, usize - filled))
+		return -EFAULT;
+	return 0;
+}
+
+static long relayx_ioctl_geometry(struct relayx_buf *buf, unsigned int cmd,
+				  void __user *uarg)
+{
+	struct relayx_geometry geo = {
+		.subbuf_size = buf->chan->subbuf_size,
+		.n_subbufs = buf->chan->n_subbufs,
+		.mmap_len = (u64)buf->page_count << PAGE_SHIFT,
+	};
+
+	return relayx_copy_out(cmd, uarg, &geo, sizeof(geo),
+			       RELAYX_GEOMETRY_SIZE_VER0);
+}
+
+static long relayx_ioctl_get_subbuf(struct relayx_buf *buf, struct file *filp,
+				    unsigned int cmd, void __user *uarg)
+{
+	struct relayx_subbuf sb = {};
+	long ret;
+
+	/* Refused before anything is held: a bad size consumes nothing. */
+	if (_IOC_SIZE(cmd) < RELAYX_SUBBUF_SIZE_VER0)
+		return -EINVAL;
 	ret = relayx_get_subbuf(buf, filp, &sb);
 	if (ret)
 		return ret;
-	if (copy_to_user(arg, &sb, sizeof(sb))) {
+	ret = relayx_copy_out(cmd, uarg, &sb, sizeof(sb),
+			      RELAYX_SUBBUF_SIZE_VER0);
+	if (ret)
 		/* The consumer never learnt of it: keep it unconsumed. */
 		relayx_put_subbuf(buf, filp, sb.seq, false);
-		return -EFAULT;
-	}
-	return 0;
+	return ret;
 }
+
+static long relayx_ioctl_stats(struct relayx_buf *buf, unsigned int cmd,
+			       void __user *uarg)
+{
+	struct relayx_buf_counts c;
+	struct relayx_buf_stats st = {};
+
+	relayx_buf_read_stats(buf, &c);
+	st.msgs = c.msgs;
+	st.bytes = c.bytes;
+	st.full = c.full;
+	st.bytes_full = c.bytes_full;
+	st.big = c.big;
+	st.bytes_big = c.bytes_big;
+	st.overwritten = c.overwritten;
+	st.produced = c.produced;
+	st.consumed = c.consumed;
+	return relayx_copy_out(cmd, uarg, &st, sizeof(st),
+			       RELAYX_BUF_STATS_SIZE_VER0);
+}
+
+/* A command without its size: what the uapi's extension rule matches on. */
+#define RELAYX_IOC_SIZELESS(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 
 static long relayx_file_ioctl(struct file *filp, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct relayx_buf *buf = filp->private_data;
 	void __user *uarg = (void __user *)arg;
-	struct relayx_geometry geo;
-	struct relayx_buf_stats st;
 	u64 seq;
 
-	switch (cmd) {
-	case RELAYX_GET_GEOMETRY:
-		geo.subbuf_size = buf->chan->subbuf_size;
-		geo.n_subbufs = buf->chan->n_subbufs;
-		geo.mmap_len = (u64)buf->page_count << PAGE_SHIFT;
-		return copy_to_user(uarg, &geo, sizeof(geo)) ? -EFAULT : 0;
-	case RELAYX_GET_SUBBUF:
-		return relayx_ioctl_get_subbuf(buf, filp, uarg);
-	case RELAYX_PUT_SUBBUF:
+	switch (RELAYX_IOC_SIZELESS(cmd)) {
+	case RELAYX_IOC_SIZELESS(RELAYX_GET_GEOMETRY):
+		return relayx_ioctl_geometry(buf, cmd, uarg);
+	case RELAYX_IOC_SIZELESS(RELAYX_GET_SUBBUF):
+		return relayx_ioctl_get_subbuf(buf, filp, cmd, uarg);
+	case RELAYX_IOC_SIZELESS(RELAYX_PUT_SUBBUF):
+		/* A sequence number, and nothing else, ever. */
+		if (cmd != RELAYX_PUT_SUBBUF)
+			return -EINVAL;
 		if (get_user(seq, (u64 __user *)uarg))
 			return -EFAULT;
 		return relayx_put_subbuf(buf, filp, seq, true);
-	case RELAYX_GET_STATS:
-		relayx_buf_read_stats(buf, &st);
-		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	case RELAYX_IOC_SIZELESS(RELAYX_GET_STATS):
+		return relayx_ioctl_stats(buf, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -30,7 +30,7 @@ void relayx_chan_set_global(struct relayx_chan *chan, bool is_global);
 void relayx_buf_put(struct relayx_buf *buf);
 void relayx_buf_get(struct relayx_buf *buf);
 void relayx_buf_read_stats(struct relayx_buf *buf,
-			   struct relayx_buf_stats *stats);
+			   struct relayx_buf_counts *stats);
 
 /*
  * buf->gate: the writer is deciding whether to enter a sub-buffer; a

@@ -32,12 +32,35 @@
 struct dentry;
 struct relayx_buf;
 
-/*
- * Per-buffer accounting, struct relayx_buf_stats, is shared with user
- * space (RELAYX_GET_STATS). The writer keeps the first seven counters in
- * buf->stats; relayx_buf_stats() adds the sub-buffer counts, which live in
- * buf->subbufs_produced and buf->subbufs_consumed.
+/**
+ * struct relayx_buf_counts - the accounting of one buffer
+ * @msgs: messages written
+ * @bytes: bytes written
+ * @full: messages dropped because no sub-buffer was free
+ * @bytes_full: bytes of those
+ * @big: messages dropped because they were longer than a sub-buffer
+ * @bytes_big: bytes of those
+ * @overwritten: sub-buffers overwritten before being consumed
+ * @produced: sub-buffers finished by the writer
+ * @consumed: sub-buffers released by readers
+ *
+ * The writer keeps the first seven in buf->stats; relayx_buf_stats() adds
+ * the sub-buffer counts, which live in buf->subbufs_produced and
+ * buf->subbufs_consumed. User space gets the same figures in struct
+ * relayx_buf_stats (RELAYX_GET_STATS), whose layout is ABI; this one is
+ * not, and may change with relayx.
  */
+struct relayx_buf_counts {
+	u64 msgs;
+	u64 bytes;
+	u64 full;
+	u64 bytes_full;
+	u64 big;
+	u64 bytes_big;
+	u64 overwritten;
+	u64 produced;
+	u64 consumed;
+};
 
 /**
  * struct relayx_buf - one per-cpu (or the global) buffer of a channel
@@ -97,7 +120,7 @@ struct relayx_buf {
 	size_t bytes_produced;
 	struct page **pages;
 	unsigned int page_count;
-	struct relayx_buf_stats stats;
+	struct relayx_buf_counts stats;
 	size_t entered;
 	size_t held;
 	atomic_long_t gate;
@@ -212,7 +235,7 @@ __printf(2, 0) int relayx_vprintf(struct relayx_chan *chan, const char *fmt,
 				  va_list args);
 __printf(2, 3) int relayx_printf(struct relayx_chan *chan, const char *fmt, ...);
 int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
-		     struct relayx_buf_stats *stats);
+		     struct relayx_buf_counts *stats);
 
 extern const struct file_operations relayx_file_operations;
 

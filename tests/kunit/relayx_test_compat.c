@@ -13,9 +13,9 @@
 #include "relayx_test.h"
 
 /* Sum of every buffer's counters of @chan. */
-static void compat_totals(struct rchan *chan, struct relayx_buf_stats *sum)
+static void compat_totals(struct rchan *chan, struct relayx_buf_counts *sum)
 {
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	unsigned int cpu;
 
 	memset(sum, 0, sizeof(*sum));
@@ -55,7 +55,7 @@ static DEFINE_MUTEX(client_lock);
  */
 static void relayx_compat_reserve_preemptible(struct kunit *test)
 {
-	struct relayx_buf_stats sum;
+	struct relayx_buf_counts sum;
 	struct rchan *chan;
 	char *slot;
 
@@ -94,7 +94,7 @@ static void relayx_compat_write_preemptible(struct kunit *test)
  */
 static void relayx_compat_zero_length(struct kunit *test)
 {
-	struct relayx_buf_stats sum;
+	struct relayx_buf_counts sum;
 	struct rchan *chan;
 
 	chan = relay_open(NULL, NULL, 256, 4, NULL, NULL);

@@ -90,7 +90,7 @@ static void check_buffer(struct kunit *test, struct relayx_buf *buf,
 {
 	struct relayx_chan *chan = buf->chan;
 	u64 next[NR_SRC] = { 0 }, found = 0;
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	size_t k, off, len;
 
 	KUNIT_ASSERT_EQ(test, relayx_buf_stats(chan, cpu, &st), 0);

@@ -350,7 +350,7 @@ static void relayx_consume_held_outlives_subbufs_consumed(struct kunit *test)
 {
 	struct relayx_chan *chan;
 	struct file *filp = (struct file *)test;
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	struct relayx_subbuf sb;
 	struct relayx_buf *buf;
 	size_t consumed;
@@ -392,7 +392,7 @@ static void relayx_consume_read_copy_holds_nothing(struct kunit *test)
 {
 	struct file *filp = (struct file *)test;
 	struct consume_call *reader, *get, *poll;
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	struct relayx_subbuf sb;
 	struct relayx_park park;
 	struct relayx_chan *chan;

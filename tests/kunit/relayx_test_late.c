@@ -70,7 +70,7 @@ static int late_writer_fn(void *data)
  */
 static void relayx_late_racing_writers(struct kunit *test)
 {
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	struct late_writer *w;
 	struct relayx_chan *chan;
 	unsigned int cpu;

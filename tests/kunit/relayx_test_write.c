@@ -275,7 +275,7 @@ static void relayx_consumed_clamped(struct kunit *test)
 static void relayx_write_accounting(struct kunit *test)
 {
 	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
-	struct relayx_buf_stats st;
+	struct relayx_buf_counts st;
 	u64 handed = 0;
 	unsigned int cpu;
 	int i;

@@ -236,6 +236,77 @@ static int bad_calls(void)
 	return failures;
 }
 
+/* A struct as a program built with newer headers would have it. */
+#define GROWN(type) struct { type known; __u64 later[3]; }
+
+static int all_zero(const __u64 *v, int n)
+{
+	while (n--)
+		if (v[n])
+			return 0;
+	return 1;
+}
+
+/*
+ * The extension rule of <linux/relayx.h>: any size from the first
+ * version's on is answered, the kernel says how much it filled and zeroes
+ * the rest, a shorter struct is refused without consuming anything.
+ */
+static int abi(void)
+{
+	GROWN(struct relayx_geometry) geo;
+	GROWN(struct relayx_subbuf) sb;
+	GROWN(struct relayx_buf_stats) st;
+	int fd = open_buf("a0", O_RDONLY);
+	char shorter[24];
+	__u32 seq32 = 0;
+	int ret;
+
+	memset(&geo, 0xa5, sizeof(geo));
+	ret = ioctl(fd, RELAYX_GET_GEOMETRY, &geo.known);
+	check(ret == 0 &&
+	      geo.known.size == sizeof(geo.known) && geo.known.flags == 0 &&
+	      geo.known.mmap_len == 8 * 4096,
+	      "geometry: size %u of %zu filled, no flags", geo.known.size,
+	      sizeof(geo.known));
+	memset(&geo, 0xa5, sizeof(geo));
+	check(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x01, geo), &geo) == 0 &&
+	      geo.known.size == sizeof(geo.known) &&
+	      all_zero(geo.later, 3) && geo.known.n_subbufs == 8,
+	      "geometry into a longer struct: the tail zeroed");
+	expect_errno(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x01, shorter), shorter),
+		     EINVAL, "geometry into a shorter struct");
+	expect_errno(ioctl(fd, _IOW(RELAYX_IOC_MAGIC, 0x01, geo.known),
+			   &geo.known), ENOTTY, "geometry, written");
+
+	send_cmd("write %ld", PER_SUB + 3);
+	expect_errno(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x02, shorter), shorter),
+		     EINVAL, "get into a shorter struct");
+	memset(&sb, 0xa5, sizeof(sb));
+	check(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x02, sb), &sb) == 0 &&
+	      sb.known.size == sizeof(sb.known) && sb.known.flags == 0 &&
+	      all_zero(sb.later, 3) && sb.known.seq == 0 &&
+	      sb.known.len == 4096,
+	      "get into a longer struct: sub-buffer 0, nothing lost before");
+	expect_errno(ioctl(fd, _IOW(RELAYX_IOC_MAGIC, 0x03, __u32), &seq32),
+		     EINVAL, "put with a 32-bit sequence number");
+	check(ioctl(fd, RELAYX_PUT_SUBBUF, &sb.known.seq) == 0,
+	      "the held sub-buffer still puts");
+
+	memset(&st, 0xa5, sizeof(st));
+	/* Called first: check()'s arguments are read in no set order. */
+	ret = ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x04, st), &st);
+	check(ret == 0 && st.known.size == sizeof(st.known) && all_zero(st.later, 3) &&
+	      st.known.msgs == PER_SUB + 3 && st.known.consumed == 1,
+	      "stats into a longer struct: %llu messages, %llu consumed",
+	      (unsigned long long)st.known.msgs,
+	      (unsigned long long)st.known.consumed);
+	expect_errno(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x04, shorter), shorter),
+		     EINVAL, "stats into a shorter struct");
+	close(fd);
+	return failures;
+}
+
 static int hold(void)
 {
 	struct relayx_buf_stats st;
@@ -957,6 +1028,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "bad-calls"))
 		return bad_calls();
+	if (!strcmp(argv[1], "abi"))
+		return abi();
 	if (!strcmp(argv[1], "hold"))
 		return hold();
 	if (!strcmp(argv[1], "poll"))

@@ -22,33 +22,56 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * The structs grow at their end, never in the middle, and no command gets
+ * a new number for that. The size a program was built with travels in the
+ * ioctl number (_IOC_SIZE): the kernel answers commands of any size from
+ * the first version's (RELAYX_*_SIZE_VER0) on. It fills what both know,
+ * zeroes the rest of a larger struct, and says in @size how many bytes it
+ * filled, so that a program built with newer headers can tell a field the
+ * kernel does not have from a field that is zero. @flags bits not defined
+ * here are zero.
+ */
+
 /**
  * struct relayx_geometry - the shape of a buffer
+ * @size: out: bytes of this struct the kernel filled
+ * @flags: out: none defined yet
  * @subbuf_size: bytes per sub-buffer
  * @n_subbufs: sub-buffers in the buffer
  * @mmap_len: the only length mmap() accepts
  */
 struct relayx_geometry {
+	__u32 size;
+	__u32 flags;
 	__u64 subbuf_size;
 	__u64 n_subbufs;
 	__u64 mmap_len;
 };
+#define RELAYX_GEOMETRY_SIZE_VER0	32
 
 /**
  * struct relayx_subbuf - a sub-buffer handed to the consumer
+ * @size: out: bytes of this struct the kernel filled
+ * @flags: out: none defined yet
  * @seq: its sequence number, for RELAYX_PUT_SUBBUF; sub-buffer
  *	seq % n_subbufs of the mapping
  * @offset: where its unconsumed data starts in the mapping
  * @len: bytes of data from @offset; the padding is left out
  */
 struct relayx_subbuf {
+	__u32 size;
+	__u32 flags;
 	__u64 seq;
 	__u64 offset;
 	__u64 len;
 };
+#define RELAYX_SUBBUF_SIZE_VER0		32
 
 /**
  * struct relayx_buf_stats - the accounting of one buffer
+ * @size: out: bytes of this struct the kernel filled
+ * @flags: out: none defined yet
  * @msgs: messages written
  * @bytes: bytes written
  * @full: messages dropped because no sub-buffer was free
@@ -64,6 +87,8 @@ struct relayx_subbuf {
  * sub-buffer.
  */
 struct relayx_buf_stats {
+	__u32 size;
+	__u32 flags;
 	__u64 msgs;
 	__u64 bytes;
 	__u64 full;
@@ -74,9 +99,13 @@ struct relayx_buf_stats {
 	__u64 produced;
 	__u64 consumed;
 };
+#define RELAYX_BUF_STATS_SIZE_VER0	80
 
-/* Not in ioctl-number.rst: relayx is an out-of-tree module. */
-#define RELAYX_IOC_MAGIC	0xB8
+/*
+ * 0xBA: no header of Linux 6.12's uapi and no entry of its
+ * Documentation/userspace-api/ioctl/ioctl-number.rst uses this type.
+ */
+#define RELAYX_IOC_MAGIC	0xBA
 
 #define RELAYX_GET_GEOMETRY	_IOR(RELAYX_IOC_MAGIC, 0x01, struct relayx_geometry)
 #define RELAYX_GET_SUBBUF	_IOR(RELAYX_IOC_MAGIC, 0x02, struct relayx_subbuf)
