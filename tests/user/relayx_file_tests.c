@@ -237,7 +237,7 @@ static int bad_calls(void)
 }
 
 /* A struct as a program built with newer headers would have it. */
-#define GROWN(type) struct { type known; __u64 later[3]; }
+#define GROWN(name) struct { struct name known; __u64 later[3]; }
 
 static int all_zero(const __u64 *v, int n)
 {
@@ -254,9 +254,9 @@ static int all_zero(const __u64 *v, int n)
  */
 static int abi(void)
 {
-	GROWN(struct relayx_geometry) geo;
-	GROWN(struct relayx_subbuf) sb;
-	GROWN(struct relayx_buf_stats) st;
+	GROWN(relayx_geometry) geo;
+	GROWN(relayx_subbuf) sb;
+	GROWN(relayx_buf_stats) st;
 	int fd = open_buf("a0", O_RDONLY);
 	char shorter[24];
 	__u32 seq32 = 0;

@@ -48,6 +48,7 @@ struct relayx_geometry {
 	__u64 n_subbufs;
 	__u64 mmap_len;
 };
+
 #define RELAYX_GEOMETRY_SIZE_VER0	32
 
 /**
@@ -66,6 +67,7 @@ struct relayx_subbuf {
 	__u64 offset;
 	__u64 len;
 };
+
 #define RELAYX_SUBBUF_SIZE_VER0		32
 
 /**
@@ -99,6 +101,7 @@ struct relayx_buf_stats {
 	__u64 produced;
 	__u64 consumed;
 };
+
 #define RELAYX_BUF_STATS_SIZE_VER0	80
 
 /*
