@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * relayx buffer files: what user space can do with one, read(), poll(),
+ * relayx buffer files: what user space can do with one, read() (and
+ * splice() and sendfile(), which go through it), poll(),
  * a read-only mmap() of the whole buffer and the consumer ioctls of
  * <uapi/linux/relayx.h>. Files are made by the create_buf_file callback
  * (relay_debugfs.c); i_private is the buffer.
@@ -18,17 +19,30 @@
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/uio.h>
 #include <linux/uaccess.h>
 
 #include "relayx_internal.h"
 
+/*
+ * A stream: no pread() and no lseek(). FMODE_LSEEK stays, though, with an
+ * llseek that always fails, because sendfile() reads only from files that
+ * have it (splice_direct_to_actor()); nonseekable_open() would clear it.
+ */
 static int relayx_file_open(struct inode *inode, struct file *filp)
 {
 	struct relayx_buf *buf = inode->i_private;
 
 	relayx_buf_get(buf);
 	filp->private_data = buf;
-	return nonseekable_open(inode, filp);
+	filp->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+	return 0;
+}
+
+static loff_t relayx_file_llseek(struct file *filp, loff_t offset, int whence)
+{
+	return -ESPIPE;
 }
 
 static int relayx_file_release(struct inode *inode, struct file *filp)
@@ -41,26 +55,22 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
 }
 
 /*
- * A consuming read of the byte stream, padding left out. Bytes that
- * reach user space are consumed; a fault stops the read there, and fails
- * it with -EFAULT when nothing was copied. Never blocks: poll() says when
- * there is something to read.
+ * A consuming read of the byte stream into @to, padding left out. Bytes
+ * that reach @to are consumed; a fault (or a full pipe) stops the read
+ * there, and fails it with -EFAULT when nothing was copied. Never blocks:
+ * poll() says when there is something to read.
  *
  * The bytes go through a kernel buffer: the sub-buffer is held, and
  * read_mutex taken, only while they are copied there. Neither is held
- * across the copy to user space, which may fault and take long, so that
- * the writer may still lap the sub-buffer (overwrite mode) and poll and
- * the ioctls do not wait. They are consumed after that copy, if nobody
+ * across the copy to @to, which may fault and take long, so that the
+ * writer may still lap the sub-buffer (overwrite mode) and poll and the
+ * ioctls do not wait. They are consumed after that copy, if nobody
  * consumed them meanwhile (relayx_read_commit()).
- *
- * .read, not .read_iter: clients create the files with debugfs_create_file()
- * as upstream clients do, and the debugfs proxy passes on .read only.
  */
-static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
-				size_t count, loff_t *ppos)
+static ssize_t relayx_read_to_iter(struct relayx_buf *buf, struct iov_iter *to)
 {
-	struct relayx_buf *buf = filp->private_data;
-	size_t done = 0, missed = 0, chunk = min_t(size_t, count, PAGE_SIZE);
+	size_t count = iov_iter_count(to), done = 0, missed = 0;
+	size_t chunk = min_t(size_t, count, PAGE_SIZE);
 	struct relayx_read_pos pos;
 	ssize_t copied = 0;
 	void *bounce;
@@ -82,12 +92,16 @@ static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 		if (copied < 0)
 			break;
 		relayx_hook(buf, RELAYX_HOOK_READ_COPY);
-		missed = copy_to_user(ubuf + done, bounce, copied);
+		missed = copied - copy_to_iter(bounce, copied, to);
 		mutex_lock(&buf->read_mutex);
 		taken = relayx_read_commit(buf, &pos, copied - missed);
 		mutex_unlock(&buf->read_mutex);
 		if (!taken) {
-			/* Consumed by someone else: copy what is next instead. */
+			/*
+			 * Consumed by someone else: copy what is next instead,
+			 * over what went to @to in vain.
+			 */
+			iov_iter_revert(to, copied - missed);
 			missed = 0;
 			continue;
 		}
@@ -103,6 +117,46 @@ static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
 	if (copied == -ERESTARTSYS || copied == -EBUSY)
 		return copied;
 	return 0;
+}
+
+/*
+ * .read as well as .read_iter: clients create the files with
+ * debugfs_create_file() as upstream clients do, and the debugfs proxy
+ * passes on .read only.
+ */
+static ssize_t relayx_file_read(struct file *filp, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct iovec iov = { .iov_base = ubuf, .iov_len = count };
+	struct iov_iter to;
+
+	iov_iter_init(&to, READ, &iov, 1, count);
+	return relayx_read_to_iter(filp->private_data, &to);
+}
+
+static ssize_t relayx_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return relayx_read_to_iter(iocb->ki_filp->private_data, to);
+}
+
+/*
+ * splice() and sendfile(): the byte stream of read(), copied into pages
+ * the pipe owns. Unlike upstream (6.1; 6.12 has no splice_read for relay
+ * files), which lends the buffer's own pages to the pipe and consumes
+ * them when the pipe lets go, what is in the pipe is consumed at once and
+ * can no longer change: a writer in overwrite mode may reuse the
+ * sub-buffer right away. With nothing to read, 0, or -EAGAIN under
+ * SPLICE_F_NONBLOCK, as upstream.
+ */
+static ssize_t relayx_file_splice_read(struct file *in, loff_t *ppos,
+				       struct pipe_inode_info *pipe,
+				       size_t len, unsigned int flags)
+{
+	ssize_t ret = relayx_splice_read_copy(in, ppos, pipe, len, flags);
+
+	if (!ret && len && (flags & SPLICE_F_NONBLOCK))
+		return -EAGAIN;
+	return ret;
 }
 
 static __poll_t relayx_file_poll(struct file *filp, poll_table *wait)
@@ -316,10 +370,12 @@ const struct file_operations relayx_file_operations = {
 	.open = relayx_file_open,
 	.release = relayx_file_release,
 	.read = relayx_file_read,
+	.read_iter = relayx_file_read_iter,
+	.splice_read = relayx_file_splice_read,
 	.poll = relayx_file_poll,
 	.mmap = relayx_file_mmap,
 	.unlocked_ioctl = relayx_file_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	/* No .llseek: nonseekable_open() makes lseek() fail with ESPIPE. */
+	.llseek = relayx_file_llseek,
 };
 EXPORT_SYMBOL_GPL(relayx_file_operations);

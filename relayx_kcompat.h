@@ -6,8 +6,10 @@
 #ifndef _RELAYX_KCOMPAT_H
 #define _RELAYX_KCOMPAT_H
 
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/splice.h>
 #include <linux/version.h>
 
 /*
@@ -35,5 +37,16 @@ static inline void relayx_vm_flags_mod(struct vm_area_struct *vma,
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;
 #endif
 }
+
+/*
+ * splice_read for a file that has only read_iter: the data is copied into
+ * pages the pipe owns. 6.5 replaced generic_file_splice_read(), which
+ * read through a pipe iterator, with copy_splice_read().
+ */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define relayx_splice_read_copy	copy_splice_read
+#else
+#define relayx_splice_read_copy	generic_file_splice_read
+#endif
 
 #endif /* _RELAYX_KCOMPAT_H */

@@ -8,11 +8,15 @@
  *
  * By default it is a zero-copy consumer: each file is mmap()ed and
  * drained with RELAYX_GET_SUBBUF/RELAYX_PUT_SUBBUF (see
- * Documentation/userspace.rst). -r uses read() instead.
+ * Documentation/userspace.rst). -r, -s and -S take the byte stream
+ * instead, with read(), splice() or sendfile().
  *
- * usage: relayx_sample_report [-r] [-f] [-o [-w]] [-z | -Z] [-n RECORDS | -N FILE]
- *                             [-p PREFIX] [-R FILE] [DIR]
+ * usage: relayx_sample_report [-r | -s | -S] [-f] [-o [-w]] [-z | -Z]
+ *                             [-n RECORDS | -N FILE] [-p PREFIX] [-R FILE]
+ *                             [DIR]
  *   -r  read() instead of mmap
+ *   -s  splice() into a pipe (SPLICE_F_NONBLOCK), then read the pipe
+ *   -S  sendfile() into a memfd, then read that back
  *   -f  follow: poll until the channel is closed and drained, instead of
  *       stopping when nothing is ready
  *   -o  the channel is in overwrite mode: records may also be lost in
@@ -27,6 +31,7 @@
  *       the client close its channel: open files stay readable)
  *   DIR default /sys/kernel/debug/relayx_sample
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +41,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 
 #include <linux/relayx.h>
 
@@ -49,13 +55,21 @@ struct cpu_report {
 	struct relayx_geometry geo;
 	char partial[sizeof(struct relayx_sample_record)];
 	size_t have;			/* read mode: bytes in partial */
+	int pipe[2];			/* splice mode */
+	int sink;			/* sendfile mode: a memfd */
 	unsigned long long records, bytes, bad, torn, attempts;
 	long long next_seq;
 	struct relayx_buf_stats st;
 };
 
 static struct cpu_report rep[MAX_CPUS];
-static int nrep, use_read, overwrite;
+static int nrep, overwrite;
+static int use_read;		/* 0 (mmap), or 'r', 's' or 'S' */
+
+static const char *const mode_names[128] = {
+	[0] = "mmap + ioctl", ['r'] = "read()", ['s'] = "splice()",
+	['S'] = "sendfile()",
+};
 
 static void check_record(struct cpu_report *r,
 			 const struct relayx_sample_record *rec)
@@ -74,14 +88,61 @@ static void check_record(struct cpu_report *r,
 	r->records++;
 }
 
-/* Read mode: records may come split over reads. */
+/* All of @len bytes from @fd, which has them. */
+static ssize_t read_all(int fd, char *to, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, to + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * The next bytes of the stream, at most @size: 0 when there are none for
+ * now. splice() under SPLICE_F_NONBLOCK must say EAGAIN then, not 0.
+ */
+static ssize_t pull(struct cpu_report *r, char *chunk, size_t size)
+{
+	ssize_t n;
+	off_t at;
+
+	switch (use_read) {
+	case 's':
+		n = splice(r->fd, NULL, r->pipe[1], NULL, size,
+			   SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n == 0) {
+			fprintf(stderr, "splice: 0 under SPLICE_F_NONBLOCK\n");
+			errno = EPROTO;
+			return -1;
+		}
+		return n < 0 ? n : read_all(r->pipe[0], chunk, n);
+	case 'S':
+		at = lseek(r->sink, 0, SEEK_CUR);
+		n = sendfile(r->sink, r->fd, NULL, size);
+		if (n <= 0)
+			return n;
+		return pread(r->sink, chunk, n, at) == n ? n : -1;
+	default:
+		return read(r->fd, chunk, size);
+	}
+}
+
+/* Byte-stream modes: records may come split over reads. */
 static int drain_read(struct cpu_report *r)
 {
 	char chunk[4096];
 	ssize_t n, i;
 
 	for (;;) {
-		n = read(r->fd, chunk, sizeof(chunk));
+		n = pull(r, chunk, sizeof(chunk));
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -165,6 +226,13 @@ static int open_cpu(const char *dir, const char *prefix, int cpu)
 		r->map = mmap(NULL, r->geo.mmap_len, PROT_READ, MAP_SHARED,
 			      r->fd, 0);
 		if (r->map == MAP_FAILED)
+			return -1;
+	}
+	if (use_read == 's' && pipe(r->pipe))
+		return -1;
+	if (use_read == 'S') {
+		r->sink = memfd_create("relayx_sendfile", 0);
+		if (r->sink < 0)
 			return -1;
 	}
 	nrep++;
@@ -271,7 +339,7 @@ int main(int argc, char **argv)
 	int want_overwrites = 0, ready;
 	const char *ready_file = NULL;
 
-	while ((opt = getopt(argc, argv, "rfowzZn:N:p:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "rsSfowzZn:N:p:R:")) != -1) {
 		switch (opt) {
 		case 'z':
 			want_drops = 0;
@@ -289,7 +357,9 @@ int main(int argc, char **argv)
 			ready_file = optarg;
 			break;
 		case 'r':
-			use_read = 1;
+		case 's':
+		case 'S':
+			use_read = opt;
 			break;
 		case 'f':
 			follow = 1;
@@ -335,7 +405,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("%s: %s\n", prefix, use_read ? "read()" : "mmap + ioctl");
+	printf("%s: %s\n", prefix, mode_names[use_read]);
 	printf("%-4s %10s %10s %10s %10s %11s %8s  %s\n", "cpu", "records",
 	       "bytes", "dropped", "too-big", "overwritten", "corrupt",
 	       "verdict");
@@ -360,6 +430,12 @@ int main(int argc, char **argv)
 		failed |= !ok;
 		if (r->map)
 			munmap(r->map, r->geo.mmap_len);
+		if (use_read == 's') {
+			close(r->pipe[0]);
+			close(r->pipe[1]);
+		}
+		if (use_read == 'S')
+			close(r->sink);
 		close(r->fd);
 	}
 	printf("total: %llu records read, %llu dropped and counted\n", total,

@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -176,6 +177,31 @@ static void bad_mmaps(int fd, size_t len)
 	munmap(again != MAP_FAILED ? again : map, len);
 }
 
+/* Nothing written yet: splice() and sendfile() as upstream's. */
+static void bad_splices(int fd)
+{
+	int p[2], sink = memfd_create("sink", 0);
+	loff_t off = 0;
+	ssize_t ret;
+
+	check(pipe(p) == 0 && sink >= 0, "a pipe and a memfd");
+	expect_errno(splice(fd, NULL, p[1], NULL, 4096, SPLICE_F_NONBLOCK),
+		     EAGAIN, "splice with nothing to read, SPLICE_F_NONBLOCK");
+	check(splice(fd, NULL, p[1], NULL, 4096, 0) == 0,
+	      "splice with nothing to read: 0");
+	ret = sendfile(sink, fd, NULL, 4096);
+	check(ret == 0, "sendfile with nothing to read: %zd (%s)", ret,
+	      ret ? strerror(errno) : "");
+	/* The VFS's errno for a file without pread. */
+	expect_errno(splice(fd, &off, p[1], NULL, 4096, 0), EINVAL,
+		     "splice at an offset");
+	expect_errno(sendfile(sink, fd, &off, 4096), ESPIPE,
+		     "sendfile at an offset");
+	close(p[0]);
+	close(p[1]);
+	close(sink);
+}
+
 static int bad_calls(void)
 {
 	struct relayx_geometry geo;
@@ -196,6 +222,7 @@ static int bad_calls(void)
 		     "foreign ioctl");
 	expect_errno(ioctl(fd, RELAYX_GET_SUBBUF, &sb), EAGAIN,
 		     "nothing complete yet");
+	bad_splices(fd);
 	bad_mmaps(fd, geo.mmap_len);
 
 	/* Two complete sub-buffers, and a few records in the third. */
