@@ -616,7 +616,7 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 	buf->padding[seq % chan->n_subbufs] = 0;
 	buf->data = next_data;
 	/* The callback wrote its header already: readers may have it. */
-	smp_store_release(&buf->committed, buf->offset);
+	relayx_buf_commit(buf);
 	if (unlikely(buf->offset + length > chan->subbuf_size))
 		goto toobig;
 	return length;
@@ -1031,8 +1031,7 @@ int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
 	slot = relayx_buf_reserve(buf, length, false);
 	if (slot) {
 		vsnprintf(slot, length, fmt, args);
-		/* The text is visible before readers are told about it. */
-		smp_store_release(&buf->committed, buf->offset);
+		relayx_buf_commit(buf);
 	}
 	local_irq_restore(flags);
 	return slot ? length : 0;

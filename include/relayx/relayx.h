@@ -283,6 +283,17 @@ static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 	return buf->data + off;
 }
 
+/* Publish everything up to the write position of @buf. */
+static __always_inline void relayx_buf_commit(struct relayx_buf *buf)
+{
+	/*
+	 * The bytes written into the slots reserved so far are visible
+	 * before readers learn of them. Pairs with the acquire in
+	 * relayx_hold_unread().
+	 */
+	smp_store_release(&buf->committed, buf->offset);
+}
+
 /* Copy a message into @buf and publish it; the caller pins the writer. */
 static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 					     const void *data, size_t length)
@@ -291,8 +302,7 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 
 	if (slot) {
 		memcpy(slot, data, length);
-		/* The copy is visible before readers are told about it. */
-		smp_store_release(&buf->committed, buf->offset);
+		relayx_buf_commit(buf);
 	}
 }
 

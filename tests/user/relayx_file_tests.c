@@ -655,6 +655,37 @@ static void dump_blocked_tasks(void)
  * CPU fails the test, its stacks go to the console log, and only then is
  * @cpu brought back.
  */
+/*
+ * A child pinned to @cpu that sleeps in poll() on @fd and consumes every
+ * complete sub-buffer (the open one waits) until the channel is closed
+ * and drained: exit 0, or 3 to 5 for a failed call. After each round it
+ * writes the bytes consumed so far to @progress, unless that is -1.
+ */
+static void poller_child(int fd, int cpu, int progress)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct relayx_subbuf sb;
+	long total = 0;
+
+	pin_to(cpu);
+	for (;;) {
+		if (poll(&pfd, 1, -1) != 1)
+			_exit(3);
+		while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0) {
+			total += sb.len;
+			if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
+				_exit(4);
+		}
+		if (errno != EAGAIN && errno != ENODATA)
+			_exit(4);
+		if (progress >= 0 &&
+		    write(progress, &total, sizeof(total)) != sizeof(total))
+			_exit(5);
+		if (pfd.revents & POLLERR)
+			_exit(0);
+	}
+}
+
 static int offline_wakeup(int cpu)
 {
 	long total = 0, sub = (long)PER_SUB * REC;
@@ -667,30 +698,8 @@ static int offline_wakeup(int cpu)
 	if (cpu == 0 || pipe(progress))
 		return 1;
 	poller = fork();
-	if (poller == 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct relayx_subbuf sb;
-
-		pin_to(cpu);
-		for (;;) {
-			if (poll(&pfd, 1, -1) != 1)
-				_exit(3);
-			/* Complete sub-buffers only: the open one waits. */
-			while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0) {
-				total += sb.len;
-				if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
-					_exit(4);
-			}
-			if (errno != EAGAIN && errno != ENODATA)
-				_exit(4);
-			if (write(progress[1], &total, sizeof(total)) !=
-			    sizeof(total))
-				_exit(5);
-			/* Closed and drained. */
-			if (pfd.revents & POLLERR)
-				_exit(0);
-		}
-	}
+	if (poller == 0)
+		poller_child(fd, cpu, progress[1]);
 	/* The buffer's last release happens in a bounded child, not here. */
 	close(fd);
 	close(progress[1]);
@@ -789,23 +798,8 @@ static int irq_window(int cpu)
 		return 1;
 	}
 	poller = fork();
-	if (poller == 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct relayx_subbuf sb;
-
-		pin_to(cpu);
-		for (;;) {
-			if (poll(&pfd, 1, -1) != 1)
-				_exit(3);
-			while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0)
-				if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
-					_exit(4);
-			if (errno != EAGAIN && errno != ENODATA)
-				_exit(4);
-			if (pfd.revents & POLLERR)
-				_exit(0);
-		}
-	}
+	if (poller == 0)
+		poller_child(fd, cpu, -1);
 	/* The buffer's last release happens in a bounded child, not here. */
 	close(fd);
 	check(wait_blocked_in_poll(poller), "the poller on CPU %d blocks in poll()",
