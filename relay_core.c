@@ -1005,8 +1005,9 @@ EXPORT_SYMBOL_GPL(relayx_buf_stats);
  *
  * The message is the formatted text and its terminating NUL, so that a
  * reader can split a stream of them; at most subbuf_size bytes with the
- * NUL. It is formatted once to learn its length and once into the slot
- * it reserves: no intermediate copy. A message that does not fit in a
+ * NUL. It is formatted where it lands, with no intermediate copy: once
+ * when it fits in the rest of the current sub-buffer, else once more into
+ * the slot it then reserves in the next one. A message that does not fit in a
  * sub-buffer is dropped and counted as too big, never truncated; one
  * that finds the buffer full is counted as dropped, as relayx_write()
  * does. Same contexts as relayx_write().
@@ -1016,23 +1017,31 @@ EXPORT_SYMBOL_GPL(relayx_buf_stats);
  */
 int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
 {
+	size_t subbuf_size = chan->subbuf_size, room, length;
 	struct relayx_buf *buf;
 	unsigned long flags;
-	va_list measure;
-	size_t length;
+	va_list first;
 	char *slot;
-
-	va_copy(measure, args);
-	length = vsnprintf(NULL, 0, fmt, measure) + 1;
-	va_end(measure);
 
 	local_irq_save(flags);
 	buf = *this_cpu_ptr(chan->buf);
+	/*
+	 * Format into the rest of the current sub-buffer: most messages fit,
+	 * and vsnprintf() then runs once. What lies past the write position
+	 * is nobody's until it is reserved and committed, so a message that
+	 * did not fit leaves nothing readers can see; that first run measured
+	 * it, and it is formatted again where it is reserved.
+	 */
+	room = buf->offset < subbuf_size ? subbuf_size - buf->offset : 0;
+	va_copy(first, args);
+	length = vsnprintf(room ? buf->data + buf->offset : NULL, room, fmt,
+			   first) + 1;
+	va_end(first);
 	slot = relayx_buf_reserve(buf, length, false);
-	if (slot) {
+	if (slot && length > room)
 		vsnprintf(slot, length, fmt, args);
+	if (slot)
 		relayx_buf_commit(buf);
-	}
 	local_irq_restore(flags);
 	return slot ? length : 0;
 }

@@ -367,6 +367,41 @@ static void relayx_printf_switch(struct kunit *test)
 	relayx_close(chan);
 }
 
+/*
+ * A message that fits neither the rest of the sub-buffer nor, the buffer
+ * being full, the next one is dropped as full; the text its first
+ * vsnprintf() left past the write position is never published.
+ */
+static void relayx_printf_full(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	unsigned int cpu;
+	int ret;
+
+	buf = relayx_test_pin(chan);
+	cpu = buf->cpu;
+	write_n(chan, SB, NSB - 1);
+	write_n(chan, 60, 1);
+	ret = relayx_printf(chan, "%0*d", 49, 0);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, buf->stats.full, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf->stats.bytes_full, 50ULL);
+	/* The refused switch handed over the last sub-buffer: 60 bytes. */
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB);
+	KUNIT_EXPECT_EQ(test, buf->padding[NSB - 1], (u32)40);
+	relayx_subbufs_consumed(chan, cpu, 1);
+	ret = relayx_printf(chan, "%s", "tail");
+	KUNIT_EXPECT_EQ(test, ret, 5);
+	KUNIT_EXPECT_EQ(test, buf->padding[NSB - 1], (u32)40);
+	KUNIT_EXPECT_EQ(test, buf->committed, (size_t)5);
+	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
+	KUNIT_EXPECT_EQ(test, memcmp(buf->data, "tail", 5), 0);
+	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_write_padding),
 	KUNIT_CASE(relayx_write_exact_fill),
@@ -381,6 +416,7 @@ static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_printf_in_place),
 	KUNIT_CASE(relayx_printf_too_big),
 	KUNIT_CASE(relayx_printf_switch),
+	KUNIT_CASE(relayx_printf_full),
 	{}
 };
 
