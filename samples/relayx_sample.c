@@ -5,6 +5,11 @@
  * flushes. relayx's accounting is in cpustats beside them, and on each
  * file through RELAYX_GET_STATS, so that a reader can check that every
  * record is either read or counted.
+ *
+ * With rate=N it writes N records per second on each CPU instead, in
+ * batches ten times a second, from work items bound to the CPUs that were
+ * online at load, so that a collector has something to follow (make
+ * demo); done turns 1 once every CPU has written all and flushed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,23 +34,85 @@ static unsigned int n_subbufs = 8;
 module_param(n_subbufs, uint, 0444);
 MODULE_PARM_DESC(n_subbufs, "sub-buffers per CPU");
 
+static unsigned int rate;
+module_param(rate, uint, 0444);
+MODULE_PARM_DESC(rate, "records per second on each CPU; 0: all at load");
+
+static bool done;
+module_param(done, bool, 0444);
+MODULE_PARM_DESC(done, "every record written and flushed");
+
 static struct dentry *dir;
 static struct relayx_chan *chan;
 
-static long sample_write_records(void *unused)
+/* rate mode: one work item per CPU, and how many CPUs still write. */
+struct sample_cpu {
+	struct delayed_work work;
+	unsigned int next;	/* sequence number of the next record */
+};
+
+static DEFINE_PER_CPU(struct sample_cpu, sample_cpus);
+static atomic_t cpus_writing;
+
+/* Records @from to @to - 1 of this CPU; runs bound to it. */
+static void sample_write_range(unsigned int from, unsigned int to)
 {
 	struct relayx_sample_record rec = {
 		.magic = RELAYX_SAMPLE_MAGIC,
 		.cpu = smp_processor_id(),
 	};
-	unsigned int i;
 
-	for (i = 0; i < nr_records; i++) {
-		rec.seq = i;
+	for (rec.seq = from; rec.seq < to; rec.seq++) {
 		relayx_sample_fill(&rec);
 		relayx_write(chan, &rec, sizeof(rec));
 	}
+}
+
+static long sample_write_records(void *unused)
+{
+	sample_write_range(0, nr_records);
 	return 0;
+}
+
+/* One tenth of a second's records, then again in a tenth of a second. */
+static void sample_batch(struct work_struct *work)
+{
+	struct sample_cpu *sc = container_of(to_delayed_work(work),
+					     struct sample_cpu, work);
+	unsigned int to = min(nr_records, sc->next + max(rate / 10, 1U));
+
+	sample_write_range(sc->next, to);
+	sc->next = to;
+	if (to < nr_records) {
+		schedule_delayed_work_on(smp_processor_id(), &sc->work, HZ / 10);
+		return;
+	}
+	if (atomic_dec_and_test(&cpus_writing)) {
+		relayx_flush(chan);
+		WRITE_ONCE(done, true);
+	}
+}
+
+static void sample_start_rate(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	atomic_set(&cpus_writing, num_online_cpus());
+	for_each_online_cpu(cpu) {
+		INIT_DELAYED_WORK(&per_cpu(sample_cpus, cpu).work, sample_batch);
+		schedule_delayed_work_on(cpu, &per_cpu(sample_cpus, cpu).work, 0);
+	}
+	cpus_read_unlock();
+}
+
+static void sample_stop_rate(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (per_cpu(sample_cpus, cpu).work.work.func)
+			cancel_delayed_work_sync(&per_cpu(sample_cpus, cpu).work);
 }
 
 static int __init sample_init(void)
@@ -59,16 +126,22 @@ static int __init sample_init(void)
 		return -ENOMEM;
 	}
 
+	if (rate) {
+		sample_start_rate();
+		return 0;
+	}
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		work_on_cpu(cpu, sample_write_records, NULL);
 	cpus_read_unlock();
 	relayx_flush(chan);
+	done = true;
 	return 0;
 }
 
 static void __exit sample_exit(void)
 {
+	sample_stop_rate();
 	relayx_close(chan);
 	debugfs_remove(dir);
 }
