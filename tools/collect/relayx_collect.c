@@ -410,6 +410,11 @@ static struct cbuf *find_buf(int cpu)
 	return NULL;
 }
 
+static int by_cpu(const void *a, const void *b)
+{
+	return (*(struct cbuf * const *)a)->cpu - (*(struct cbuf * const *)b)->cpu;
+}
+
 /*
  * Every PREFIX<number> file not open yet: at the start, and again on
  * every poll timeout, for the files of CPUs that come online.
@@ -451,6 +456,8 @@ static int scan_dir(void)
 		ret = add_buf(cpu, path);
 	}
 	closedir(d);
+	/* CPU order for the progress lines and the summary. */
+	qsort(bufs, nbufs, sizeof(*bufs), by_cpu);
 	return ret ? ret : seen;
 }
 
@@ -519,7 +526,7 @@ static const char *human(double v, char *s, size_t n)
 static void show_progress(double dt)
 {
 	unsigned long long drops, tdrops = 0, tchunks = 0, delta = 0;
-	char r[32], w[32];
+	char r[32], w[32], dr[24];
 	int i;
 
 	refresh_stats();
@@ -529,11 +536,11 @@ static void show_progress(double dt)
 		struct cbuf *b = bufs[i];
 
 		drops = b->st.full + b->st.big + b->st.overwritten;
-		fprintf(stderr, "cpu%-4d %-4s %12s/s %10llu chunks  dropped %s%llu\033[K\n",
+		snprintf(dr, sizeof(dr), b->have_stats ? "%llu" : "n/a", drops);
+		fprintf(stderr, "cpu%-4d %-4s %12s/s %10llu chunks  dropped %s\033[K\n",
 			b->cpu, b->use_mmap ? "mmap" : "read",
 			human((b->bytes - b->shown) / dt, r, sizeof(r)),
-			b->chunks, b->have_stats ? "" : "? ",
-			b->have_stats ? drops : 0);
+			b->chunks, dr);
 		delta += b->bytes - b->shown;
 		b->shown = b->bytes;
 		tdrops += drops;
@@ -543,11 +550,6 @@ static void show_progress(double dt)
 		"", human(delta / dt, r, sizeof(r)), tchunks, tdrops,
 		human(total, w, sizeof(w)));
 	progress_lines = nbufs + 1;
-}
-
-static int by_cpu(const void *a, const void *b)
-{
-	return (*(struct cbuf * const *)a)->cpu - (*(struct cbuf * const *)b)->cpu;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -915,7 +917,6 @@ int main(int argc, char **argv)
 		report_written();
 	}
 	refresh_stats();
-	qsort(bufs, nbufs, sizeof(*bufs), by_cpu);
 	if (!quiet)
 		summary(now() - start);
 	if (json_path && write_json(now() - start, status))
