@@ -44,7 +44,7 @@ struct output {
 };
 
 struct cbuf {
-	int cpu, fd, use_mmap, eof, gone, hup;
+	int cpu, fd, use_mmap, eof, gone, hup, overwrite;
 	char path[PATH_MAX];
 	char why_read[64];		/* why not mmap, for the summary */
 	char *map;
@@ -382,6 +382,10 @@ static int add_buf(int cpu, const char *path)
 			b->use_mmap = 1;
 		}
 	}
+#ifdef RELAYX_GEOMETRY_OVERWRITE
+	/* Flight-recorder channels: losses are overwritten sub-buffers. */
+	b->overwrite = !!(b->geo.flags & RELAYX_GEOMETRY_OVERWRITE);
+#endif
 	memset(&b->st, 0, sizeof(b->st));
 	b->stats_ioctl = !ioctl(b->fd, RELAYX_GET_STATS, &b->st);
 	b->have_stats = b->stats_ioctl;
@@ -601,7 +605,8 @@ static int write_json(double secs, int status)
 		fprintf(f, ", \"chunks\": %llu, \"eof\": %s, \"removed\": %s",
 			b->chunks, b->eof ? "true" : "false",
 			b->gone ? "true" : "false");
-		fprintf(f, ", \"output\": ");
+		fprintf(f, ", \"overwrite\": %s, \"output\": ",
+			b->overwrite ? "true" : "false");
 		json_str(f, b->out->path);
 		json_stat(f, "msgs", b->have_stats, b->st.msgs);
 		json_stat(f, "full", b->have_stats, b->st.full);
