@@ -663,7 +663,7 @@ static void summary(double secs)
 			b->use_mmap ? "" : b->why_read,
 			b->use_mmap ? "" : ")");
 		if (b->gone)
-			fprintf(stderr, "       removed before its end: the rest is lost\n");
+			fprintf(stderr, "       removed by the close: what was unread is lost\n");
 		tb += b->bytes;
 		tc += b->chunks;
 	}
