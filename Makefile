@@ -18,12 +18,19 @@
 #                              kernel, S seconds per mode or until Ctrl-C
 #   make dkms-install          install relayx under DKMS (root), rebuilt
 #                              for every kernel; make dkms-remove undoes it
+#   make install               build relayx-collect with the host's cc and
+#                              install it in $(DESTDIR)$(PREFIX)/bin
+#                              (PREFIX=/usr/local); make uninstall
 #   make clean
 
 KERNEL ?=
 KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+# The user-space tool: its own uapi header, not an installed one.
+COLLECT_CFLAGS ?= -O2 -g -Wall -Wextra
 
-.PHONY: all modules kdir check check-all check-kcsan demo bench fuzz dkms-install dkms-remove clean
+.PHONY: all modules kdir check check-all check-kcsan demo bench fuzz dkms-install dkms-remove clean install uninstall
 
 ifeq ($(KERNEL),)
 all modules:
@@ -59,6 +66,17 @@ dkms-install:
 
 dkms-remove:
 	scripts/dkms remove
+
+build/relayx-collect: tools/collect/relayx_collect.c include/uapi/linux/relayx.h
+	@mkdir -p build
+	$(CC) $(COLLECT_CFLAGS) $(CFLAGS) -I$(CURDIR)/include/uapi $(LDFLAGS) \
+		-o $@ $<
+
+install: build/relayx-collect
+	install -D -m 0755 build/relayx-collect $(DESTDIR)$(BINDIR)/relayx-collect
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/relayx-collect
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

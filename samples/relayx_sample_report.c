@@ -30,6 +30,18 @@
  *   -R  create FILE once every file is open (the caller may then let
  *       the client close its channel: open files stay readable)
  *   DIR default /sys/kernel/debug/relayx_sample
+ *
+ * relayx_sample_report --check [-n RECORDS | -N FILE] [-S JSON] [-M MODE]
+ *                              [-P] FILE...
+ * checks the files relayx-collect wrote instead (per-CPU or merged, in
+ * any order of CPUs; a CPU's files in the order given): per CPU every
+ * record intact, in order and once. With its --json summary (-S) and
+ * what was written (-n, -N), also that each CPU's records read plus the
+ * drops relayx counted make what was written (without drop counts, as
+ * from upstream relay: that all of it was read).
+ *   -M  every CPU of the summary was drained in MODE (mmap or read)
+ *   -P  the collection was stopped early: no accounting (files still
+ *       end on whole records)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -330,6 +342,184 @@ static unsigned long long sample_nr_records(void)
 	return v;
 }
 
+/* Collected files: what a CPU's records look like so far. */
+struct collected {
+	unsigned long long records, bad, attempts, msgs, full, big;
+	long long next_seq;
+	int in_summary, have_stats;
+	char mode[8];
+};
+
+static struct collected col[MAX_CPUS];
+
+/* A "key": number field of a summary line; 0 when null or absent. */
+static int json_u64(const char *line, const char *key,
+		    unsigned long long *v)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(line, pat);
+	if (!p)
+		return 0;
+	return sscanf(p + strlen(pat), "%llu", v) == 1;
+}
+
+/* The per-CPU lines of relayx-collect --json. */
+static int read_summary(const char *path)
+{
+	unsigned long long cpu;
+	char line[1024];
+	const char *m;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		struct collected *c;
+
+		if (!strstr(line, "{\"cpu\": ") || !json_u64(line, "cpu", &cpu) ||
+		    cpu >= MAX_CPUS)
+			continue;
+		c = &col[cpu];
+		c->in_summary = 1;
+		c->have_stats = json_u64(line, "msgs", &c->msgs) &&
+				json_u64(line, "full", &c->full) &&
+				json_u64(line, "big", &c->big);
+		m = strstr(line, "\"mode\": \"");
+		if (m)
+			sscanf(m + 9, "%7[a-z]", c->mode);
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * One collected file: whole records, each of the CPU
+ * the file is named for (NAME.cpuN) or, merged, of any CPU.
+ */
+static int check_file(const char *path)
+{
+	struct relayx_sample_record rec;
+	struct cpu_report r = { 0 };
+	const char *dot = strrchr(path, '.');
+	int want_cpu = -1;
+	size_t n;
+	FILE *f;
+
+	if (dot && sscanf(dot, ".cpu%d", &want_cpu) != 1)
+		want_cpu = -1;
+	f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while ((n = fread(&rec, 1, sizeof(rec), f)) == sizeof(rec)) {
+		struct collected *c;
+
+		if (rec.magic != RELAYX_SAMPLE_MAGIC || rec.cpu >= MAX_CPUS ||
+		    (want_cpu >= 0 && rec.cpu != (unsigned int)want_cpu)) {
+			printf("%s: a record that is not one\n", path);
+			fclose(f);
+			return -1;
+		}
+		c = &col[rec.cpu];
+		r.cpu = rec.cpu;
+		r.next_seq = c->next_seq;
+		check_record(&r, &rec);
+		c->next_seq = r.next_seq;
+		c->records += r.records;
+		c->bad += r.bad;
+		r.records = 0;
+		r.bad = 0;
+	}
+	fclose(f);
+	if (n) {
+		printf("%s: ends in %zu bytes of a record\n", path, n);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_main(int argc, char **argv)
+{
+	const char *summary = NULL, *attempts_file = NULL, *mode = NULL;
+	unsigned long long attempts = 0, count, total = 0;
+	int opt, partial = 0, failed = 0, i, any = 0;
+	unsigned int cpu;
+	FILE *f;
+
+	while ((opt = getopt(argc, argv, "n:N:S:M:P")) != -1) {
+		switch (opt) {
+		case 'n':
+			attempts = strtoull(optarg, NULL, 0);
+			break;
+		case 'N':
+			attempts_file = optarg;
+			break;
+		case 'S':
+			summary = optarg;
+			break;
+		case 'M':
+			mode = optarg;
+			break;
+		case 'P':
+			partial = 1;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (summary && read_summary(summary)) {
+		perror(summary);
+		return 1;
+	}
+	for (i = 0; i < MAX_CPUS; i++)
+		col[i].attempts = col[i].in_summary ? attempts : 0;
+	if (attempts_file) {
+		f = fopen(attempts_file, "r");
+		if (!f) {
+			perror(attempts_file);
+			return 1;
+		}
+		while (fscanf(f, "%u %llu", &cpu, &count) == 2)
+			if (cpu < MAX_CPUS)
+				col[cpu].attempts = count;
+		fclose(f);
+	}
+	for (i = optind; i < argc; i++)
+		failed |= !!check_file(argv[i]);
+
+	printf("%-4s %-4s %10s %10s %10s %10s %10s %8s  %s\n", "cpu", "mode",
+	       "records", "written", "msgs", "full", "too-big", "corrupt",
+	       "verdict");
+	for (i = 0; i < MAX_CPUS; i++) {
+		struct collected *c = &col[i];
+		int ok = !c->bad;
+
+		if (!c->records && !c->attempts && !c->in_summary)
+			continue;
+		any = 1;
+		if (mode && strcmp(c->mode, mode))
+			ok = 0;
+		if (!partial && !c->in_summary && c->attempts)
+			ok = 0;
+		else if (!partial && c->have_stats)
+			ok &= c->records == c->msgs &&
+			      c->msgs + c->full + c->big == c->attempts;
+		else if (!partial && summary)
+			ok &= c->records == c->attempts;
+		printf("%-4d %-4s %10llu %10llu %10llu %10llu %10llu %8llu  %s\n",
+		       i, c->mode, c->records, c->attempts, c->msgs, c->full,
+		       c->big, c->bad, ok ? "ok" : "MISMATCH");
+		failed |= !ok;
+		total += c->records;
+	}
+	printf("total: %llu records checked\n", total);
+	return failed || !any;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = "/sys/kernel/debug/relayx_sample", *prefix = "cpu";
@@ -338,6 +528,9 @@ int main(int argc, char **argv)
 	int cpu, i, opt, follow = 0, failed = 0, want_drops = -1;
 	int want_overwrites = 0, ready;
 	const char *ready_file = NULL;
+
+	if (argc > 1 && !strcmp(argv[1], "--check"))
+		return check_main(argc - 1, argv + 1);
 
 	while ((opt = getopt(argc, argv, "rsSfowzZn:N:p:R:")) != -1) {
 		switch (opt) {
