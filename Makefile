@@ -11,7 +11,7 @@
 #   make check                 every test, in QEMU (see README.md)
 #   make check-all             the same, and on the debug 6.12-rt kernel
 #   make check-kcsan           KUnit and the user tests under KCSAN
-#   make demo                  the sample client and its report, in QEMU
+#   make demo                  the sample client and relayx-collect, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
 #                              and memcpy, in QEMU (build/bench/)
 #   make fuzz [FUZZ_TIME=S]    the user-interface fuzzer in the debug

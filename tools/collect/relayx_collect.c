@@ -99,6 +99,7 @@ static void print_usage(FILE *f)
 		"  -s, --size BYTES     stop once BYTES (k, M, G) were written\n"
 		"  -r, --read           read() even where mmap works\n"
 		"  -q, --quiet          no progress, no summary\n"
+		"  -P, --progress       progress even when stderr is no terminal\n"
 		"      --json FILE      the summary as JSON too (- for stdout)\n"
 		"      --ready FILE     create FILE once the files are open\n"
 		"  -h, --help\n");
@@ -701,6 +702,7 @@ static void parse_args(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "read", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "ready", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -709,7 +711,7 @@ static void parse_args(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:b:mp:d:s:rqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:mp:d:s:rqPh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out_dir = optarg;
@@ -738,6 +740,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'P':
+			progress = 1;
 			break;
 		case 'J':
 			json_path = optarg;
@@ -914,7 +919,8 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	progress = !quiet && isatty(STDERR_FILENO);
+	/* -P: for a terminal at the far end of a pipe or a serial line. */
+	progress = !quiet && (progress || isatty(STDERR_FILENO));
 	start = now();
 	if (run()) {
 		stop = FAILED;
