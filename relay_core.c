@@ -1077,12 +1077,23 @@ static int __init relayx_init(void)
 		return err;
 	err = relayx_hotcpu_init();
 	if (err)
-		relayx_testhooks_exit();
+		goto out_hooks;
+	/* Last: the device may be used as soon as it exists. */
+	err = relayx_dev_init();
+	if (err)
+		goto out_hotcpu;
+	return 0;
+
+out_hotcpu:
+	relayx_hotcpu_exit();
+out_hooks:
+	relayx_testhooks_exit();
 	return err;
 }
 
 static void __exit relayx_exit(void)
 {
+	relayx_dev_exit();
 	relayx_hotcpu_exit();
 	relayx_testhooks_exit();
 }

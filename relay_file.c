@@ -4,7 +4,9 @@
  * splice() and sendfile(), which go through it), poll(),
  * a read-only mmap() of the whole buffer and the consumer ioctls of
  * <uapi/linux/relayx.h>. Files are made by the create_buf_file callback
- * (relay_debugfs.c); i_private is the buffer.
+ * (relay_debugfs.c), i_private is the buffer; or by relayx_buf_anon_file()
+ * for /dev/relayx (relay_dev.c), where no path leads and private_data is
+ * the buffer from the start. Either way one set of file operations.
  *
  * An open file holds a reference on its buffer, and a mapping holds its
  * file, so a buffer outlives relayx_close() for as long as user space
@@ -15,6 +17,7 @@
  * created and removed (directory i_rwsem), which getdents() takes before
  * mmap_lock.
  */
+#include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
@@ -26,17 +29,21 @@
 #include "relayx_internal.h"
 
 /*
+ * What every open file of @buf gets, from open() or relayx_buf_anon_file().
  * A stream: no pread() and no lseek(). FMODE_LSEEK stays, though, with an
  * llseek that always fails, because sendfile() reads only from files that
  * have it (splice_direct_to_actor()); nonseekable_open() would clear it.
  */
-static int relayx_file_open(struct inode *inode, struct file *filp)
+static void relayx_file_attach(struct file *filp, struct relayx_buf *buf)
 {
-	struct relayx_buf *buf = inode->i_private;
-
 	relayx_buf_get(buf);
 	filp->private_data = buf;
 	filp->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+}
+
+static int relayx_file_open(struct inode *inode, struct file *filp)
+{
+	relayx_file_attach(filp, inode->i_private);
 	return 0;
 }
 
@@ -364,7 +371,10 @@ static long relayx_file_ioctl(struct file *filp, unsigned int cmd,
 	}
 }
 
-/* The file operations of a buffer file; i_private is the buffer. */
+/*
+ * The file operations of a buffer file: i_private is the buffer, or for
+ * an anonymous file (relayx_buf_anon_file()) private_data already.
+ */
 const struct file_operations relayx_file_operations = {
 	.owner = THIS_MODULE,
 	.open = relayx_file_open,
@@ -379,3 +389,32 @@ const struct file_operations relayx_file_operations = {
 	.llseek = relayx_file_llseek,
 };
 EXPORT_SYMBOL_GPL(relayx_file_operations);
+
+/**
+ * relayx_buf_anon_file - open @buf without its file
+ * @buf: the buffer; the caller keeps it alive during the call
+ *
+ * What an open() of the buffer's file gives, on an anonymous inode:
+ * the same file operations, read-only, a stream (sendfile() and splice()
+ * work, lseek() and pread() fail), a buffer reference of its own,
+ * dropped when the file is released, and a holder identity of its own
+ * for RELAYX_GET_SUBBUF. The buffer's file is not involved, so this
+ * works whether it was removed or not, and under kernel lockdown, where
+ * debugfs refuses to open it.
+ * anon_inode_getfile() takes a reference on relayx.ko (fops->owner), as
+ * the open of a buffer file does: relayx stays while the file does.
+ *
+ * Return: the file, or an ERR_PTR.
+ */
+struct file *relayx_buf_anon_file(struct relayx_buf *buf)
+{
+	struct file *filp;
+
+	filp = anon_inode_getfile("[relayx]", &relayx_file_operations, buf,
+				  O_RDONLY);
+	if (IS_ERR(filp))
+		return filp;
+	/* No ->open ran: what relayx_file_open() would have done. */
+	relayx_file_attach(filp, buf);
+	return filp;
+}

@@ -14,6 +14,9 @@
  * callback. relayx_prepared, under the same lock, holds the CPUs whose
  * prepare callback ran and whose dead callback did not: a channel that
  * opens while a CPU is between prepare and online gives it a buffer too.
+ *
+ * The list is also the registry of live buffers that /dev/relayx looks
+ * a buffer file up in (relayx_buf_get_by_dentry()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -123,6 +126,47 @@ void relayx_hotcpu_remove(struct relayx_chan *chan)
 	mutex_lock(&relayx_chans_lock);
 	list_del_init(&chan->hotcpu_list);
 	mutex_unlock(&relayx_chans_lock);
+}
+
+/**
+ * relayx_buf_get_by_dentry - the live buffer whose file is @dentry
+ * @dentry: any dentry, which the caller holds; only compared, never read
+ *
+ * Looks among the buffers of the channels on the list only. A channel
+ * joins it once its buffers exist and leaves it first thing in
+ * relayx_close(), before it drops the channel's references on them: under
+ * relayx_chans_lock every buffer found has one, and taking another here
+ * is safe. Its slots do not change meanwhile either (new buffers come in
+ * under this lock). buf->dentry, set and cleared under chan->lock only,
+ * is read once: it is cleared before its file is removed, so a dentry
+ * it matches is still that buffer's file, or one being removed right
+ * now, which an open() could have won too. CPU hotplug leaves buffers
+ * and files alone. Files of channels being opened, not yet on the list,
+ * are not found.
+ *
+ * Return: the buffer, with a reference for the caller to put, or NULL
+ * when @dentry is no live buffer's file.
+ */
+struct relayx_buf *relayx_buf_get_by_dentry(const struct dentry *dentry)
+{
+	struct relayx_buf *found = NULL, *buf;
+	struct relayx_chan *chan;
+	unsigned int cpu;
+
+	mutex_lock(&relayx_chans_lock);
+	list_for_each_entry(chan, &relayx_chans, hotcpu_list) {
+		for_each_possible_cpu(cpu) {
+			buf = relayx_chan_buf(chan, cpu);
+			if (buf && READ_ONCE(buf->dentry) == dentry) {
+				found = buf;
+				relayx_buf_get(buf);
+				goto out;
+			}
+		}
+	}
+out:
+	mutex_unlock(&relayx_chans_lock);
+	return found;
 }
 
 int relayx_hotcpu_init(void)

@@ -67,10 +67,18 @@ int relayx_chan_create_stats(struct relayx_chan *chan);
 void relayx_chan_remove_stats(struct relayx_chan *chan);
 extern const struct relayx_callbacks relayx_default_callbacks;
 
-/* relay_hotcpu.c: CPU hotplug */
+/* relay_file.c: the buffer files */
+struct file *relayx_buf_anon_file(struct relayx_buf *buf);
+
+/* relay_hotcpu.c: CPU hotplug, and the list of live channels */
 int relayx_hotcpu_init(void);
 void relayx_hotcpu_exit(void);
 int relayx_hotcpu_add(struct relayx_chan *chan);
 void relayx_hotcpu_remove(struct relayx_chan *chan);
+struct relayx_buf *relayx_buf_get_by_dentry(const struct dentry *dentry);
+
+/* relay_dev.c: /dev/relayx */
+int relayx_dev_init(void);
+void relayx_dev_exit(void);
 
 #endif /* _RELAYX_INTERNAL_H */

@@ -49,4 +49,18 @@ static inline void relayx_vm_flags_mod(struct vm_area_struct *vma,
 #define relayx_splice_read_copy	generic_file_splice_read
 #endif
 
+/*
+ * May the caller open @filp's inode with @mask (MAY_READ...), seen
+ * through the mount @filp was reached by? Since 6.3 the mount's ID
+ * mapping is a struct mnt_idmap, before it was its user namespace.
+ */
+static inline int relayx_file_permission(struct file *filp, int mask)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	return inode_permission(file_mnt_idmap(filp), file_inode(filp), mask);
+#else
+	return inode_permission(file_mnt_user_ns(filp), file_inode(filp), mask);
+#endif
+}
+
 #endif /* _RELAYX_KCOMPAT_H */

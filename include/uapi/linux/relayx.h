@@ -115,4 +115,17 @@ struct relayx_buf_stats {
 #define RELAYX_PUT_SUBBUF	_IOW(RELAYX_IOC_MAGIC, 0x03, __u64)
 #define RELAYX_GET_STATS	_IOR(RELAYX_IOC_MAGIC, 0x04, struct relayx_buf_stats)
 
+/**
+ * struct relayx_open_buf - RELAYX_OPEN_BUF's argument
+ * @fd: a descriptor of a buffer file; O_PATH is enough (it does not open the file)
+ * @flags: 0 (no flag is defined yet)
+ */
+struct relayx_open_buf {
+	__s32 fd;
+	__u32 flags;
+};
+
+#define RELAYX_DEV_NAME  "relayx"   /* /dev/relayx */
+#define RELAYX_OPEN_BUF  _IOW(RELAYX_IOC_MAGIC, 0x10, struct relayx_open_buf)
+
 #endif /* _UAPI_LINUX_RELAYX_H */
