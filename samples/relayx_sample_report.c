@@ -11,9 +11,12 @@
  * Documentation/userspace.rst). -r, -s and -S take the byte stream
  * instead, with read(), splice() or sendfile().
  *
- * usage: relayx_sample_report [-r | -s | -S] [-f] [-o [-w]] [-z | -Z]
+ * usage: relayx_sample_report [-d] [-r | -s | -S] [-f] [-o [-w]] [-z | -Z]
  *                             [-n RECORDS | -N FILE] [-p PREFIX] [-R FILE]
  *                             [DIR]
+ *   -d  open each file through /dev/relayx (RELAYX_OPEN_BUF on an O_PATH
+ *       descriptor of it), as under kernel lockdown, where debugfs
+ *       refuses to open the files
  *   -r  read() instead of mmap
  *   -s  splice() into a pipe (SPLICE_F_NONBLOCK), then read the pipe
  *   -S  sendfile() into a memfd, then read that back
@@ -43,7 +46,7 @@
  *   -P  the collection was stopped early: no accounting (files still
  *       end on whole records)
  */
-#define _GNU_SOURCE
+#define _GNU_SOURCE	/* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -75,7 +78,7 @@ struct cpu_report {
 };
 
 static struct cpu_report rep[MAX_CPUS];
-static int nrep, overwrite;
+static int nrep, overwrite, dev_fd = -1;
 static int use_read;		/* 0 (mmap), or 'r', 's' or 'S' */
 
 static const char *const mode_names[128] = {
@@ -218,13 +221,35 @@ static int cpu_online(int cpu)
 	return c == '1';
 }
 
+/*
+ * Open @path for reading: with -d, an O_PATH descriptor, which works
+ * under lockdown since it does not open the file, turned into an open
+ * file of the buffer by /dev/relayx.
+ */
+static int open_file(const char *path)
+{
+	struct relayx_open_buf arg = { .flags = 0 };
+	int fd, err;
+
+	if (dev_fd < 0)
+		return open(path, O_RDONLY);
+	arg.fd = open(path, O_PATH);
+	if (arg.fd < 0)
+		return -1;
+	fd = ioctl(dev_fd, RELAYX_OPEN_BUF, &arg);
+	err = errno;
+	close(arg.fd);
+	errno = err;
+	return fd;
+}
+
 static int open_cpu(const char *dir, const char *prefix, int cpu)
 {
 	struct cpu_report *r = &rep[nrep];
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, cpu);
-	r->fd = open(path, O_RDONLY);
+	r->fd = open_file(path);
 	if (r->fd < 0 && errno == ENOENT && cpu_online(cpu)) {
 		fprintf(stderr, "%s: missing, but cpu %d is online\n", path, cpu);
 		return -1;
@@ -532,8 +557,15 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--check"))
 		return check_main(argc - 1, argv + 1);
 
-	while ((opt = getopt(argc, argv, "rsSfowzZn:N:p:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "drsSfowzZn:N:p:R:")) != -1) {
 		switch (opt) {
+		case 'd':
+			dev_fd = open("/dev/" RELAYX_DEV_NAME, O_RDONLY);
+			if (dev_fd < 0) {
+				perror("/dev/" RELAYX_DEV_NAME);
+				return 1;
+			}
+			break;
 		case 'z':
 			want_drops = 0;
 			break;
@@ -598,7 +630,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("%s: %s\n", prefix, mode_names[use_read]);
+	printf("%s: %s%s\n", prefix, mode_names[use_read],
+	       dev_fd < 0 ? "" : ", through /dev/" RELAYX_DEV_NAME);
 	printf("%-4s %10s %10s %10s %10s %11s %8s  %s\n", "cpu", "records",
 	       "bytes", "dropped", "too-big", "overwritten", "corrupt",
 	       "verdict");

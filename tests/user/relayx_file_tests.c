@@ -5,9 +5,10 @@
  * records each). Runs pinned to CPU 0, so that "write N" on the control
  * file lands in file a0.
  *
- * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm|lock-order
+ * usage: relayx_file_tests bad-calls|hold|poll|poll-race|lifetime|perm|lock-order|devnode
  *        relayx_file_tests offline-wakeup CPU
  *        relayx_file_tests irq-window CPU (tests/module/relayx_irqwin.ko)
+ *        relayx_file_tests locked-down (samples/relayx_sample.ko, lockdown on)
  * hold wants the module loaded with overwrite=1 n_subbufs=4.
  */
 #define _GNU_SOURCE
@@ -37,6 +38,8 @@
 #include "relayx_sample.h"
 
 #define DIR	"/sys/kernel/debug/relayx_test"
+#define DEV	"/dev/" RELAYX_DEV_NAME
+#define SAMPLE	"/sys/kernel/debug/relayx_sample"
 #define REC	((long)sizeof(struct relayx_sample_record))
 #define PER_SUB	(4096 / REC)
 
@@ -1030,6 +1033,342 @@ static int lock_order(void)
 	return failures;
 }
 
+/* RELAYX_OPEN_BUF of /dev/relayx (@dev) on @fd: a new descriptor, or -1. */
+static int dev_open_buf(int dev, int fd)
+{
+	struct relayx_open_buf arg = { .fd = fd, .flags = 0 };
+
+	return ioctl(dev, RELAYX_OPEN_BUF, &arg);
+}
+
+/* RELAYX_OPEN_BUF fails with @err; a descriptor made anyway is closed. */
+static void expect_open_buf_fails(int dev, unsigned long cmd, void *arg,
+				  int err, const char *what)
+{
+	int fd = ioctl(dev, cmd, arg);
+
+	expect_errno(fd < 0 ? -1 : 0, err, what);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The record at @p is CPU 0's number @seq, intact. */
+static int record_ok(const char *p, unsigned long long seq)
+{
+	struct relayx_sample_record rec, good = { .seq = seq };
+
+	memcpy(&rec, p, sizeof(rec));
+	relayx_sample_fill(&good);
+	return rec.magic == RELAYX_SAMPLE_MAGIC && rec.cpu == 0 &&
+	       rec.seq == seq &&
+	       !memcmp(rec.payload, good.payload, sizeof(good.payload));
+}
+
+/*
+ * Takes the sub-buffers of @fd through the mapping @map until GET fails:
+ * each record must be the next one of CPU 0 from *@next on. Returns the
+ * sub-buffers taken, or -1 for a bad record or a failed put; *@end is
+ * the errno of the GET that stopped it.
+ */
+static int drain_records(int fd, const char *map, unsigned long long *next,
+			 int *end)
+{
+	struct relayx_subbuf sb;
+	__u64 off;
+	int n = 0;
+
+	while (ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0) {
+		if (sb.len % REC) {
+			printf("sub-buffer %llu: %llu bytes, not whole records\n",
+			       (unsigned long long)sb.seq,
+			       (unsigned long long)sb.len);
+			return -1;
+		}
+		for (off = 0; off < sb.len; off += REC, (*next)++) {
+			if (!record_ok(map + sb.offset + off, *next)) {
+				printf("sub-buffer %llu: record %llu is not intact\n",
+				       (unsigned long long)sb.seq, *next);
+				return -1;
+			}
+		}
+		if (ioctl(fd, RELAYX_PUT_SUBBUF, &sb.seq))
+			return -1;
+		n++;
+	}
+	*end = errno;
+	return n;
+}
+
+/* /sys/module/relayx/refcnt: the references on relayx.ko. */
+static long relayx_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/relayx/refcnt", "r");
+	long n = -1;
+
+	if (!f || fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The geometry of @fd is the test client's: 8 x 4096. */
+static void check_geometry(int fd, const char *what)
+{
+	struct relayx_geometry geo;
+
+	check(ioctl(fd, RELAYX_GET_GEOMETRY, &geo) == 0 &&
+	      geo.subbuf_size == 4096 && geo.n_subbufs == 8 &&
+	      geo.mmap_len == 8 * 4096, "%s: geometry 8 x 4096", what);
+}
+
+/* Every way RELAYX_OPEN_BUF refuses, each with its errno. */
+static void devnode_errors(int dev, int pa, int fd)
+{
+	struct {
+		struct relayx_open_buf v0;
+		__u64 more;
+	} big = { .v0 = { .fd = pa } };
+	struct relayx_open_buf arg = { .fd = -1, .flags = 0 };
+	int other, status;
+	pid_t pid;
+
+	expect_open_buf_fails(dev, RELAYX_OPEN_BUF, &arg, EBADF,
+			      "a negative descriptor");
+	arg.fd = 1000;
+	expect_open_buf_fails(dev, RELAYX_OPEN_BUF, &arg, EBADF,
+			      "a descriptor that is not open");
+	arg.fd = pa;
+	arg.flags = 1;
+	expect_open_buf_fails(dev, RELAYX_OPEN_BUF, &arg, EINVAL,
+			      "an unknown flag");
+	other = open_buf("astats", O_PATH);
+	expect_errno(dev_open_buf(dev, other), EINVAL, "the stats file");
+	close(other);
+	other = open("/dev/null", O_RDONLY);
+	expect_errno(dev_open_buf(dev, other), EINVAL, "/dev/null");
+	close(other);
+	other = open(DIR, O_PATH | O_DIRECTORY);
+	expect_errno(dev_open_buf(dev, other), EINVAL, "the channel's directory");
+	close(other);
+	expect_errno(dev_open_buf(dev, dev), EINVAL, "/dev/relayx itself");
+	expect_errno(dev_open_buf(dev, fd), EINVAL,
+		     "a descriptor RELAYX_OPEN_BUF returned (no file of its own)");
+	expect_open_buf_fails(dev, RELAYX_OPEN_BUF, (void *)8, EFAULT,
+			      "the argument at a bad pointer");
+
+	/* Sizes: the first version's and up, trailing bytes zero. */
+	big.more = 1;
+	expect_open_buf_fails(dev, _IOW(RELAYX_IOC_MAGIC, 0x10, big), &big,
+			      E2BIG, "a bigger struct, nonzero beyond the known");
+	big.more = 0;
+	other = ioctl(dev, _IOW(RELAYX_IOC_MAGIC, 0x10, big), &big);
+	check(other >= 0, "a bigger struct, zero beyond the known: accepted (%s)",
+	      other < 0 ? strerror(errno) : "ok");
+	if (other >= 0) {
+		check_geometry(other, "through the bigger struct");
+		close(other);
+	}
+	expect_open_buf_fails(dev, _IOW(RELAYX_IOC_MAGIC, 0x10, __u32), &arg,
+			      EINVAL, "a struct smaller than the first version");
+
+	expect_open_buf_fails(dev, _IOR(RELAYX_IOC_MAGIC, 0x10,
+					struct relayx_open_buf), &arg, ENOTTY,
+			      "RELAYX_OPEN_BUF's number, read direction");
+	expect_open_buf_fails(dev, _IOW(RELAYX_IOC_MAGIC, 0x11,
+					struct relayx_open_buf), &arg, ENOTTY,
+			      "an unknown number");
+	expect_open_buf_fails(dev, RELAYX_GET_GEOMETRY, &big, ENOTTY,
+			      "a buffer file's ioctl on the device");
+	expect_open_buf_fails(dev, TCGETS, &big, ENOTTY, "a foreign ioctl");
+
+	/* Someone who may not read a0: its O_PATH and the device are open. */
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(dev_open_buf(dev, pa) == -1 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a caller who may not read the file: EACCES (status %#x)",
+	      status);
+}
+
+/*
+ * /dev/relayx (relay_dev.c) on the test client's a0: the descriptor
+ * RELAYX_OPEN_BUF gives for an O_PATH one does what an open() of a0
+ * does (geometry, poll, the mmap drain, read(), stats, its own hold),
+ * every error has its errno, and the descriptor keeps the buffer after
+ * the client is unloaded, and relayx.ko until it is closed. Unloads the
+ * client itself.
+ */
+static int devnode(void)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	unsigned long long next = 0;
+	struct relayx_buf_stats st;
+	struct relayx_subbuf sb;
+	int dev, pa, fd, fd2, opened, end, n, ret;
+	size_t len = 8 * 4096;
+	long before, after;
+	struct stat dst;
+	char buf[4096];
+	__u64 seq;
+	char *map;
+
+	dev = open(DEV, O_RDONLY);
+	if (dev < 0) {
+		printf("FAILED: open %s: %s\n", DEV, strerror(errno));
+		return 1;
+	}
+	/* Arguments are evaluated in no set order: the call comes first. */
+	ret = fstat(dev, &dst);
+	check(ret == 0 && S_ISCHR(dst.st_mode) &&
+	      (dst.st_mode & 07777) == 0600 && dst.st_uid == 0,
+	      "%s is a character device, 0600 root (%o)", DEV,
+	      dst.st_mode & 07777);
+	pa = open_buf("a0", O_PATH);
+	fd = dev_open_buf(dev, pa);
+	check(fd >= 0, "RELAYX_OPEN_BUF on an O_PATH descriptor of a0 (%s)",
+	      fd < 0 ? strerror(errno) : "ok");
+	if (fd < 0)
+		return failures;
+	check(fcntl(fd, F_GETFD) == FD_CLOEXEC, "the descriptor is close-on-exec");
+	check((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY,
+	      "the descriptor is read-only");
+	check_geometry(fd, "the descriptor");
+	expect_errno(lseek(fd, 0, SEEK_SET), ESPIPE, "lseek() on it");
+	expect_errno(write(fd, "x", 1), EBADF, "write() on it");
+	opened = open_buf("a0", O_RDONLY);
+	fd2 = dev_open_buf(dev, opened);
+	check(fd2 >= 0, "RELAYX_OPEN_BUF on an open() descriptor of a0 too");
+	close(opened);
+	if (fd2 >= 0)
+		close(fd2);
+	devnode_errors(dev, pa, fd);
+
+	/* poll(): asleep, then woken by the sub-buffer that completes. */
+	pfd.fd = fd;
+	check(poll(&pfd, 1, 0) == 0, "no POLLIN while nothing is complete");
+	poll_wakes(fd, "write 65");
+	check(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLIN,
+	      "POLLIN for the complete sub-buffer");
+
+	/* Three complete sub-buffers (records 0-191), and one record. */
+	send_cmd("write %ld", 2 * PER_SUB);
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	check(map != MAP_FAILED, "mmap of the whole buffer");
+	if (map == MAP_FAILED)
+		return failures;
+	/* A second descriptor is a reader of its own: its own hold. */
+	fd2 = dev_open_buf(dev, pa);
+	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0 &&
+	      sb.offset == 0 && sb.len == 4096, "get sub-buffer 0");
+	for (n = 0; n < PER_SUB && record_ok(map + n * REC, next); n++)
+		next++;
+	check(next == PER_SUB, "records 0-%ld intact in the mapping (%llu)",
+	      PER_SUB - 1, next);
+	check(ioctl(fd2, RELAYX_GET_SUBBUF, &sb) == -1 && errno == EBUSY,
+	      "a second descriptor's get while the first holds one: EBUSY");
+	seq = 0;
+	expect_errno(ioctl(fd2, RELAYX_PUT_SUBBUF, &seq), EINVAL,
+		     "the second descriptor cannot put the first one's hold");
+	expect_errno(read(fd2, buf, 1), EBUSY,
+		     "read() on the second while the first holds one");
+	check(ioctl(fd, RELAYX_PUT_SUBBUF, &seq) == 0, "the first puts it");
+	n = drain_records(fd, map, &next, &end);
+	check(n == 2 && end == EAGAIN && next == 3 * PER_SUB,
+	      "mmap drain: 2 more sub-buffers, records up to %llu intact, then EAGAIN (%d, %s)",
+	      next - 1, n, strerror(end));
+
+	/* read(): the rest, from the sub-buffer being written. */
+	send_cmd("write 5");
+	n = read(fd2, buf, sizeof(buf));
+	check(n == 6 * REC && record_ok(buf, next) &&
+	      record_ok(buf + 5 * REC, next + 5),
+	      "read() on the second descriptor: records %llu-%llu (%d bytes)",
+	      next, next + 5, n);
+	next += n > 0 ? n / REC : 0;
+	ret = ioctl(fd, RELAYX_GET_STATS, &st);
+	check(ret == 0 && st.msgs == next &&
+	      st.full == 0 && st.produced == 3 && st.consumed == 3,
+	      "stats: %llu messages, 3 sub-buffers produced and consumed (%llu, %llu, %llu)",
+	      next, (unsigned long long)st.msgs,
+	      (unsigned long long)st.produced,
+	      (unsigned long long)st.consumed);
+	close(fd2);
+
+	/* The client goes; the descriptor stays, with the buffer. */
+	send_cmd("write %ld", PER_SUB);
+	check(system("rmmod relayx_testmod") == 0,
+	      "the client unloads while the descriptor is open and mapped");
+	expect_errno(dev_open_buf(dev, pa), EINVAL,
+		     "a0's O_PATH descriptor once its channel is closed");
+	close(pa);
+	close(dev);
+	before = relayx_refcnt();
+	errno = 0;
+	expect_errno(syscall(SYS_delete_module, "relayx", O_NONBLOCK),
+		     EWOULDBLOCK, "rmmod relayx while the descriptor is open");
+	n = drain_records(fd, map, &next, &end);
+	check(n == 2 && end == ENODATA && next == 4 * PER_SUB + 6,
+	      "after the unload, the mmap drain gets the rest: records up to %llu, then ENODATA (%d, %s)",
+	      next - 1, n, strerror(end));
+	ret = poll(&pfd, 1, 0);
+	check(ret == 1 && (pfd.revents & POLLERR),
+	      "POLLERR: closed and drained (revents %#x)", pfd.revents);
+	ret = ioctl(fd, RELAYX_GET_STATS, &st);
+	check(ret == 0 && st.msgs == next,
+	      "stats after the unload: %llu messages (%llu)", next,
+	      (unsigned long long)st.msgs);
+	munmap(map, len);
+	close(fd);
+	after = relayx_refcnt();
+	check(before > 0 && after == before - 1,
+	      "closing it let go of relayx.ko (refcnt %ld, then %ld)", before,
+	      after);
+	return failures;
+}
+
+/*
+ * Under kernel lockdown (run-tests lockdown), with the sample loaded:
+ * debugfs refuses to open its buffer files, even read-only, but gives
+ * O_PATH descriptors of them, and still opens the stats file.
+ */
+static int locked_down(void)
+{
+	char path[128], text[8192];
+	int cpu, fd, files = 0;
+	ssize_t n;
+
+	for (cpu = 0; cpu < 256; cpu++) {
+		snprintf(path, sizeof(path), SAMPLE "/cpu%d", cpu);
+		if (access(path, F_OK))
+			continue;
+		files++;
+		fd = open(path, O_RDONLY);
+		check(fd == -1 && errno == EPERM, "open(%s): EPERM (%s)", path,
+		      fd == -1 ? strerror(errno) : "opened");
+		if (fd >= 0)
+			close(fd);
+		fd = open(path, O_PATH);
+		check(fd >= 0, "an O_PATH descriptor of %s", path);
+		if (fd >= 0)
+			close(fd);
+	}
+	check(files > 0, "%d buffer files", files);
+	fd = open(SAMPLE "/cpustats", O_RDONLY);
+	n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	text[n > 0 ? n : 0] = 0;
+	check(n > 0 && strstr(text, "total"), "the stats file reads (%s)",
+	      n < 0 ? strerror(errno) : "ok");
+	printf("%s", text);
+	if (fd >= 0)
+		close(fd);
+	return failures;
+}
+
 int main(int argc, char **argv)
 {
 	cpu_set_t cpu0;
@@ -1063,5 +1402,9 @@ int main(int argc, char **argv)
 		return perm();
 	if (!strcmp(argv[1], "lock-order"))
 		return lock_order();
+	if (!strcmp(argv[1], "devnode"))
+		return devnode();
+	if (!strcmp(argv[1], "locked-down"))
+		return locked_down();
 	return 2;
 }
