@@ -28,17 +28,6 @@
  */
 #define RELAYX_OPEN_BUF_SIZE_VER0	offsetofend(struct relayx_open_buf, flags)
 
-/*
- * @cmd is @want, whatever size it encodes: the size says which version
- * of the argument the caller was built with.
- */
-static bool relayx_dev_cmd_is(unsigned int cmd, unsigned int want)
-{
-	return _IOC_TYPE(cmd) == _IOC_TYPE(want) &&
-	       _IOC_NR(cmd) == _IOC_NR(want) &&
-	       _IOC_DIR(cmd) == _IOC_DIR(want);
-}
-
 static int relayx_dev_open_buf(const void __user *uarg, size_t usize)
 {
 	struct relayx_open_buf arg;
@@ -89,10 +78,13 @@ out_path:
 static long relayx_dev_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
-	if (relayx_dev_cmd_is(cmd, RELAYX_OPEN_BUF))
+	switch (RELAYX_IOC_SIZELESS(cmd)) {
+	case RELAYX_IOC_SIZELESS(RELAYX_OPEN_BUF):
 		return relayx_dev_open_buf((const void __user *)arg,
 					   _IOC_SIZE(cmd));
-	return -ENOTTY;
+	default:
+		return -ENOTTY;
+	}
 }
 
 /* .owner: an open /dev/relayx keeps relayx.ko, as buffer files do. */

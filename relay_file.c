@@ -342,9 +342,6 @@ static long relayx_ioctl_stats(struct relayx_buf *buf, unsigned int cmd,
 			       RELAYX_BUF_STATS_SIZE_VER0);
 }
 
-/* A command without its size: what the uapi's extension rule matches on. */
-#define RELAYX_IOC_SIZELESS(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 static long relayx_file_ioctl(struct file *filp, unsigned int cmd,
 			      unsigned long arg)
 {

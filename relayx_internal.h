@@ -70,6 +70,12 @@ extern const struct relayx_callbacks relayx_default_callbacks;
 /* relay_file.c: the buffer files */
 struct file *relayx_buf_anon_file(struct relayx_buf *buf);
 
+/*
+ * A command without its size: what the uapi's extension rule matches on
+ * (relay_file.c, relay_dev.c); _IOC_SIZE(cmd) is the caller's version.
+ */
+#define RELAYX_IOC_SIZELESS(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
 /* relay_hotcpu.c: CPU hotplug, and the list of live channels */
 int relayx_hotcpu_init(void);
 void relayx_hotcpu_exit(void);
