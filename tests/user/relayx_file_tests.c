@@ -1198,10 +1198,10 @@ static void devnode_errors(int dev, int pa, int fd)
 /*
  * /dev/relayx (relay_dev.c) on the test client's a0: the descriptor
  * RELAYX_OPEN_BUF gives for an O_PATH one does what an open() of a0
- * does (geometry, poll, the mmap drain, read(), stats, its own hold),
- * every error has its errno, and the descriptor keeps the buffer after
- * the client is unloaded, and relayx.ko until it is closed. Unloads the
- * client itself.
+ * does (geometry, poll, the mmap drain, read(), sendfile(), stats, its
+ * own hold), every error has its errno, and the descriptor keeps the
+ * buffer after the client is unloaded, and relayx.ko until it is closed.
+ * Unloads the client itself.
  */
 static int devnode(void)
 {
@@ -1209,10 +1209,11 @@ static int devnode(void)
 	unsigned long long next = 0;
 	struct relayx_buf_stats st;
 	struct relayx_subbuf sb;
-	int dev, pa, fd, fd2, opened, end, n, ret;
+	int dev, pa, fd, fd2, opened, end, n, ret, sink;
 	size_t len = 8 * 4096;
 	long before, after;
 	struct stat dst;
+	ssize_t sent;
 	char buf[4096];
 	__u64 seq;
 	char *map;
@@ -1290,6 +1291,16 @@ static int devnode(void)
 	      "read() on the second descriptor: records %llu-%llu (%d bytes)",
 	      next, next + 5, n);
 	next += n > 0 ? n / REC : 0;
+	/* sendfile(), as from an open()ed file: two more records. */
+	send_cmd("write 2");
+	sink = memfd_create("sink", 0);
+	sent = sendfile(sink, fd2, NULL, sizeof(buf));
+	check(sent == 2 * REC && pread(sink, buf, sizeof(buf), 0) == 2 * REC &&
+	      record_ok(buf, next) && record_ok(buf + REC, next + 1),
+	      "sendfile() from the second descriptor: records %llu-%llu (%zd bytes)",
+	      next, next + 1, sent);
+	close(sink);
+	next += 2;
 	ret = ioctl(fd, RELAYX_GET_STATS, &st);
 	check(ret == 0 && st.msgs == next &&
 	      st.full == 0 && st.produced == 3 && st.consumed == 3,
@@ -1312,7 +1323,7 @@ static int devnode(void)
 	expect_errno(syscall(SYS_delete_module, "relayx", O_NONBLOCK),
 		     EWOULDBLOCK, "rmmod relayx while the descriptor is open");
 	n = drain_records(fd, map, &next, &end);
-	check(n == 2 && end == ENODATA && next == 4 * PER_SUB + 6,
+	check(n == 2 && end == ENODATA && next == 4 * PER_SUB + 8,
 	      "after the unload, the mmap drain gets the rest: records up to %llu, then ENODATA (%d, %s)",
 	      next - 1, n, strerror(end));
 	ret = poll(&pfd, 1, 0);
