@@ -318,10 +318,11 @@ static int open_locked_down(const char *path)
 	err = errno;
 	close(d);
 	close(p);
-	if (fd < 0)
+	if (fd < 0) {
 		msg("kernel lockdown: debugfs refuses %s; RELAYX_OPEN_BUF: %s\n",
 		    path, strerror(err));
 		msg("kernel lockdown: load relayx with /dev/relayx\n");
+	}
 	errno = err;
 	return fd;
 #else
