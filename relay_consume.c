@@ -122,7 +122,7 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 		if (seq == produced) {
 			if (complete)
 				return -EAGAIN;
-			/* Pairs with the release in relayx_buf_reserve(). */
+			/* Pairs with the release in relayx_buf_commit(). */
 			limit = smp_load_acquire(&buf->committed);
 			/* Moved on meanwhile? Then limit is the next one's. */
 			if (smp_load_acquire(&buf->subbufs_produced) != produced)

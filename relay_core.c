@@ -4,13 +4,16 @@
  * accounting. The storage lives in relay_buf.c, the files in
  * relay_debugfs.c, CPU hotplug in relay_hotcpu.c.
  *
- * A buffer has exactly one writer at a time: the CPU it belongs to, with
- * preemption or interrupts disabled (global buffers: whatever lock the
- * client uses). The writer owns data, offset, prev_padding and stats; it
- * publishes finished sub-buffers through subbufs_produced and the
- * complete part of the current one through committed. Readers own
- * bytes_consumed, under read_mutex, and advance subbufs_consumed
- * (relay_consume.c).
+ * The writers of a buffer run on the CPU it belongs to, with preemption
+ * disabled, and may interrupt one another: task, softirq, hard interrupt
+ * and NMI writers nest (global buffers: one writer at a time, under
+ * whatever lock the client uses). They claim space with a compare and
+ * exchange on tail, and move to the next sub-buffer in the switch below,
+ * with interrupts off. The outermost writer publishes finished sub-buffers
+ * through subbufs_produced and the complete part of the current one
+ * through committed (include/relayx/relayx.h; Documentation/design.rst
+ * has the proof). Readers own bytes_consumed, under read_mutex, and
+ * advance subbufs_consumed (relay_consume.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -74,11 +77,21 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->prev_padding = 0;
 	buf->bytes_produced = 0;
 	buf->committed = 0;
-	buf->offset = 0;
+	buf->handed = 0;
+	local_set(&buf->tail, 0);
+	local_set(&buf->nest, 0);
+	buf->switching = false;
+	buf->hdr = 0;
 	buf->entered = 0;
 	buf->holder = NULL;
 	atomic_long_set(&buf->gate, 0);
-	memset(&buf->stats, 0, sizeof(buf->stats));
+	local64_set(&buf->stats.msgs, 0);
+	local64_set(&buf->stats.bytes, 0);
+	local64_set(&buf->stats.full, 0);
+	local64_set(&buf->stats.bytes_full, 0);
+	local64_set(&buf->stats.big, 0);
+	local64_set(&buf->stats.bytes_big, 0);
+	local64_set(&buf->stats.overwritten, 0);
 	memset(buf->padding, 0, chan->n_subbufs * sizeof(*buf->padding));
 	relayx_buf_update_size(buf);
 	buf->prev_pending = false;
@@ -88,7 +101,8 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	 * in sub-buffer 0 whatever it says. So does relayx.
 	 */
 	chan->cb->subbuf_start(buf, buf->data, NULL, 0);
-	buf->committed = buf->offset;
+	local_set(&buf->tail, buf->hdr);
+	buf->committed = buf->hdr;
 }
 
 void relayx_buf_get(struct relayx_buf *buf)
@@ -248,7 +262,7 @@ static int relayx_check_args(const char *base_filename, size_t subbuf_size,
 		return -EINVAL;
 	}
 	/* padding[] holds u32s: four bytes per sub-buffer, not eight. */
-	if (subbuf_size > U32_MAX ||
+	if (subbuf_size > U32_MAX || subbuf_size > RELAYX_SUBBUF_MAX ||
 	    check_mul_overflow(subbuf_size, n_subbufs, &bytes) ||
 	    bytes > (size_t)UINT_MAX << PAGE_SHIFT) {
 		pr_warn_ratelimited("open: %zu sub-buffers of %zu bytes overflow\n",
@@ -499,40 +513,69 @@ out:
 EXPORT_SYMBOL_GPL(relayx_late_setup_files);
 
 /*
- * Finish the current sub-buffer: its unused tail becomes its padding.
- * Readers do not get it yet: the subbuf_start call of the switch may
- * still write into it (a header that records prev_padding), and a
- * sub-buffer readers have must never change.
+ * Finish the current sub-buffer, which the writer left at offset @off:
+ * its unused tail becomes its padding. Readers do not get it yet: the
+ * subbuf_start call of the switch may still write into it (a header that
+ * records prev_padding), and a sub-buffer readers have must never change.
  */
-static void relayx_finish_subbuf(struct relayx_buf *buf)
+static void relayx_finish_subbuf(struct relayx_buf *buf, size_t off)
 {
-	size_t old = buf->subbufs_produced % buf->chan->n_subbufs;
+	size_t old = buf->entered % buf->chan->n_subbufs;
 
-	buf->prev_padding = buf->chan->subbuf_size - buf->offset;
+	buf->prev_padding = buf->chan->subbuf_size - off;
 	buf->padding[old] = buf->prev_padding;
 	buf->prev_pending = true;
 }
 
 /*
- * Hand the finished sub-buffer to readers. committed is reset before the
- * sub-buffer count moves, so a reader that sees the new count never
- * pairs the next sub-buffer with the old committed length; readers check
- * the count again after reading committed for the converse.
+ * Hand the oldest handed-over sub-buffer to readers. committed is reset
+ * before the sub-buffer count moves, so a reader that sees the new count
+ * never pairs the next sub-buffer with the old committed length; readers
+ * check the count again after reading committed for the converse.
  */
 static void relayx_publish_subbuf(struct relayx_buf *buf)
 {
 	size_t old = buf->subbufs_produced % buf->chan->n_subbufs;
 
-	buf->prev_pending = false;
 	WRITE_ONCE(buf->bytes_produced, buf->bytes_produced +
 		   buf->chan->subbuf_size - buf->padding[old]);
 	WRITE_ONCE(buf->committed, 0);
 	/* Pairs with the acquire in relayx_hold_unread(). */
 	smp_store_release(&buf->subbufs_produced, buf->subbufs_produced + 1);
 	relayx_buf_update_size(buf);
+	/* irq_work: the publisher may be an NMI. */
 	if (wq_has_sleeper(&buf->read_wait))
 		irq_work_queue(&buf->wakeup_work);
 }
+
+/**
+ * relayx_publish_slow - publish finished sub-buffers, or a closed one
+ * @buf: the buffer; the caller is its outermost writer
+ * @held: bytes at the end of tail that are not complete yet
+ *
+ * The slow half of relayx_buf_commit(): sub-buffers handed over by the
+ * switch since the last commit reach readers, then the complete part of
+ * the current one. Between a finished sub-buffer and the next (tail
+ * closed), that is the finished one's data if it is still pending, and
+ * nothing otherwise.
+ */
+void relayx_publish_slow(struct relayx_buf *buf, size_t held)
+{
+	size_t size = buf->chan->subbuf_size;
+	size_t off = relayx_buf_offset(buf);
+
+	while (buf->subbufs_produced != READ_ONCE(buf->handed))
+		relayx_publish_subbuf(buf);
+	if (off <= size)
+		off -= held;
+	else if (READ_ONCE(buf->prev_pending))
+		off = size - buf->padding[buf->entered % buf->chan->n_subbufs];
+	else
+		return;
+	/* Pairs with the acquire in relayx_hold_unread(). */
+	smp_store_release(&buf->committed, off);
+}
+EXPORT_SYMBOL_GPL(relayx_publish_slow);
 
 static void relayx_gate_leave(struct relayx_buf *buf)
 {
@@ -561,49 +604,104 @@ static bool relayx_gate_enter(struct relayx_buf *buf, size_t seq)
 	return true;
 }
 
-/**
- * relayx_switch_subbuf - move the writer of @buf to its next sub-buffer
- * @buf: the buffer
- * @length: size of the message that did not fit, 0 for a flush
- *
- * The slow path of every write; clients do not call it. Runs in the
- * writer's context. A message that is dropped is counted here.
- *
- * Return: @length when the message can now be written at buf->offset, 0
- * when it was dropped.
+/* The next write position: @off in a new generation. */
+static long relayx_pos_next(long pos, size_t off)
+{
+	unsigned long gen = ((unsigned long)pos & ~RELAYX_OFF_MASK) +
+			    BIT(RELAYX_OFF_BITS);
+
+	return gen | off;
+}
+
+/* Move tail on to @off in a new generation: something changed. */
+static void relayx_tail_move(struct relayx_buf *buf, size_t off)
+{
+	local_set(&buf->tail, relayx_pos_next(local_read(&buf->tail), off));
+}
+
+static void relayx_count_full(struct relayx_buf *buf, size_t length)
+{
+	if (length) {
+		local64_inc(&buf->stats.full);
+		local64_add(length, &buf->stats.bytes_full);
+	}
+}
+
+static void relayx_count_big(struct relayx_buf *buf, size_t length)
+{
+	local64_inc(&buf->stats.big);
+	local64_add(length, &buf->stats.bytes_big);
+}
+
+/*
+ * Would entering sub-buffer @seq overwrite one that a writer this one
+ * interrupted may still be writing into? Such a writer's slot lies in a
+ * sub-buffer not published yet (only the outermost writer publishes, once
+ * every slot before tail is complete). Entering @seq overwrites @seq -
+ * n_subbufs; while this writer is nested, that must be published already.
  */
-size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
+static bool relayx_overwrites_writer(struct relayx_buf *buf, size_t seq)
+{
+	return local_read(&buf->nest) > 1 &&
+	       seq - buf->subbufs_produced >= buf->chan->n_subbufs;
+}
+
+/*
+ * Move the writer of @buf to its next sub-buffer, interrupts off and
+ * buf->switching set: only an NMI can interrupt, and it then claims from
+ * the current sub-buffer or drops its message. Unless @force, a
+ * sub-buffer with room for @length (a writer this one interrupted may have
+ * switched already) is kept. A message that is dropped is counted here.
+ *
+ * Return: true when @length bytes may now be claimed.
+ */
+static bool relayx_switch(struct relayx_buf *buf, size_t length, bool force)
 {
 	struct relayx_chan *chan = buf->chan;
-	size_t seq;
+	long pos = local_read(&buf->tail), seen;
+	size_t off, seq;
 	void *next_data, *prev;
 	int accepted;
 
-	if (unlikely(length > chan->subbuf_size))
-		goto toobig;
+	/*
+	 * Close the current sub-buffer, unless a refused switch did. An NMI
+	 * may claim meanwhile: the exchange settles where the sub-buffer
+	 * ends, and every writer after it finds it closed.
+	 */
+	for (;;) {
+		off = relayx_pos_off(pos);
+		if (off > chan->subbuf_size)
+			break;
+		if (!force && off + length <= chan->subbuf_size)
+			return true;
+		seen = local_cmpxchg(&buf->tail, pos,
+				     relayx_pos_next(pos, chan->subbuf_size + 1));
+		if (seen == pos) {
+			relayx_finish_subbuf(buf, off);
+			break;
+		}
+		pos = seen;
+	}
 
-	/* offset is past the end while subbuf_start keeps refusing. */
-	if (buf->offset <= chan->subbuf_size)
-		relayx_finish_subbuf(buf);
-
-	/* The sequence number of the sub-buffer to enter. */
-	seq = buf->subbufs_produced + buf->prev_pending;
+	seq = buf->entered + 1;
 	next_data = relayx_subbuf_addr(buf, seq % chan->n_subbufs);
 	/*
 	 * Refused here, the finished sub-buffer stays pending: the callback
 	 * has not seen it, and the next try (write, flush or close) hands it
 	 * over. Its data waits no longer than the held sub-buffer does.
 	 */
-	if (!relayx_gate_enter(buf, seq))
+	if (relayx_overwrites_writer(buf, seq) || !relayx_gate_enter(buf, seq))
 		goto refused;
-	/* The callback may reserve a header from offset 0 on. */
-	buf->offset = 0;
+	/* The callback may reserve a header, at offset 0. */
+	buf->hdr = 0;
 	prev = buf->prev_pending ? buf->data : NULL;
 	accepted = chan->cb->subbuf_start(buf, next_data, prev,
 					  buf->prev_padding);
 	/* Whatever it answered, it is done with prev: readers may have it. */
-	if (buf->prev_pending)
-		relayx_publish_subbuf(buf);
+	if (buf->prev_pending) {
+		buf->prev_pending = false;
+		WRITE_ONCE(buf->handed, buf->handed + 1);
+	}
 	if (!accepted) {
 		relayx_gate_leave(buf);
 		goto refused;
@@ -612,27 +710,117 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 	relayx_gate_leave(buf);
 	/* Accepting a sub-buffer that was never read overwrites it. */
 	if (seq - READ_ONCE(buf->subbufs_consumed) >= chan->n_subbufs)
-		buf->stats.overwritten++;
+		local64_inc(&buf->stats.overwritten);
 	buf->padding[seq % chan->n_subbufs] = 0;
-	buf->data = next_data;
-	/* The callback wrote its header already: readers may have it. */
-	relayx_buf_commit(buf);
-	if (unlikely(buf->offset + length > chan->subbuf_size))
-		goto toobig;
-	return length;
+	WRITE_ONCE(buf->data, next_data);
+	/* data first: a claim from the new tail must find the new data. */
+	barrier();
+	relayx_tail_move(buf, buf->hdr);
+	if (unlikely(buf->hdr + length > chan->subbuf_size)) {
+		relayx_count_big(buf, length);
+		return false;
+	}
+	return true;
 
 refused:
-	buf->offset = chan->subbuf_size + 1;
-	if (length) {
-		buf->stats.full++;
-		buf->stats.bytes_full += length;
-	}
-	return 0;
+	/* A new generation: an outermost writer publishing looks again. */
+	relayx_tail_move(buf, chan->subbuf_size + 1);
+	relayx_count_full(buf, length);
+	return false;
+}
 
-toobig:
-	buf->stats.big++;
-	buf->stats.bytes_big += length;
-	return 0;
+/*
+ * Enter the switch, interrupts off, unless this is an NMI that interrupted
+ * one: then the switch's state is half made, and the message is dropped.
+ * Return: whether the switch may run; if so, relayx_switch_leave() after.
+ */
+static bool relayx_switch_enter(struct relayx_buf *buf, unsigned long *flags,
+				size_t length)
+{
+	local_irq_save(*flags);
+	if (unlikely(READ_ONCE(buf->switching))) {
+		relayx_count_full(buf, length);
+		local_irq_restore(*flags);
+		return false;
+	}
+	WRITE_ONCE(buf->switching, true);
+	barrier();
+	return true;
+}
+
+static void relayx_switch_leave(struct relayx_buf *buf, unsigned long flags)
+{
+	barrier();
+	WRITE_ONCE(buf->switching, false);
+	local_irq_restore(flags);
+}
+
+/**
+ * relayx_reserve_slow - reserve where the current sub-buffer has no room
+ * @buf: the buffer; the caller counts itself in buf->nest
+ * @length: size of the message
+ *
+ * The slow path of every write; clients do not call it. Moves to the next
+ * sub-buffer, with interrupts off for the subbuf_start callback, and
+ * claims the slot there. A message that is dropped is counted here.
+ *
+ * Return: the slot, or NULL when the message was dropped.
+ */
+void *relayx_reserve_slow(struct relayx_buf *buf, size_t length)
+{
+	unsigned long flags;
+	void *slot = NULL;
+
+	if (unlikely(length > buf->chan->subbuf_size)) {
+		relayx_count_big(buf, length);
+		return NULL;
+	}
+	if (!relayx_switch_enter(buf, &flags, length))
+		return NULL;
+	/*
+	 * Only an NMI can claim between the switch and this claim; if it
+	 * filled the new sub-buffer, the message is dropped as full.
+	 */
+	if (relayx_switch(buf, length, false)) {
+		slot = relayx_buf_claim(buf, length);
+		if (!slot)
+			relayx_count_full(buf, length);
+	}
+	relayx_switch_leave(buf, flags);
+	return slot;
+}
+EXPORT_SYMBOL_GPL(relayx_reserve_slow);
+
+/**
+ * relayx_switch_subbuf - move the writer of @buf to its next sub-buffer
+ * @buf: the buffer, of the current CPU (preemption disabled) or of a CPU
+ *	that runs no writer
+ * @length: size of the message the caller will write next, 0 for none
+ *
+ * Finishes the current sub-buffer even if it has room, as upstream's;
+ * relayx_flush() is built on it. The next message is not reserved: a
+ * write after this one claims from the new sub-buffer.
+ *
+ * Return: @length when a message of @length bytes fits in the new
+ * sub-buffer, 0 when it does not (the switch was refused, or the header
+ * left too little room: the message counts as dropped).
+ */
+size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
+{
+	unsigned long flags;
+	bool fits = false;
+
+	if (unlikely(length > buf->chan->subbuf_size)) {
+		relayx_count_big(buf, length);
+		return 0;
+	}
+	local_inc(&buf->nest);
+	if (relayx_switch_enter(buf, &flags, length)) {
+		fits = relayx_switch(buf, length, true);
+		relayx_switch_leave(buf, flags);
+	}
+	relayx_buf_commit(buf, 0);
+	return fits ? length : 0;
 }
 EXPORT_SYMBOL_GPL(relayx_switch_subbuf);
 
@@ -655,12 +843,11 @@ void relayx_subbuf_start_reserve(struct relayx_buf *buf, size_t length)
 	if (unlikely(length + 1 >= size && length)) {
 		pr_warn_once("subbuf_start_reserve: header of %zu bytes in sub-buffers of %zu refused\n",
 			     length, size);
-		buf->stats.big++;
-		buf->stats.bytes_big += length;
-		buf->offset = 0;
+		relayx_count_big(buf, length);
+		buf->hdr = 0;
 		return;
 	}
-	buf->offset = length;
+	buf->hdr = length;
 }
 EXPORT_SYMBOL_GPL(relayx_subbuf_start_reserve);
 
@@ -672,8 +859,11 @@ EXPORT_SYMBOL_GPL(relayx_subbuf_start_reserve);
  */
 int relayx_buf_full(struct relayx_buf *buf)
 {
-	/* A finished sub-buffer waiting for subbuf_start is unread too. */
-	size_t ready = READ_ONCE(buf->subbufs_produced) +
+	/*
+	 * Finished sub-buffers not published yet (pending for subbuf_start,
+	 * or handed over while a writer is still nested) are unread too.
+	 */
+	size_t ready = READ_ONCE(buf->handed) +
 		       READ_ONCE(buf->prev_pending) -
 		       READ_ONCE(buf->subbufs_consumed);
 
@@ -702,10 +892,12 @@ static void relayx_apply_bufs(struct relayx_chan *chan,
 	}
 }
 
-/* Finish the current sub-buffer of @buf; its writer cannot interleave. */
+/*
+ * Finish the current sub-buffer of @buf, on its CPU or where no writer of
+ * it runs. Refused before? Then the switch is tried again, as upstream's.
+ */
 static void relayx_buf_flush(struct relayx_buf *buf)
 {
-	/* Refused before? Then try the switch again, as upstream does. */
 	relayx_switch_subbuf(buf, 0);
 }
 
@@ -862,12 +1054,18 @@ EXPORT_SYMBOL_GPL(relayx_reset);
  */
 static void relayx_buf_close(struct relayx_buf *buf)
 {
-	if (buf->offset && buf->offset <= buf->chan->subbuf_size) {
-		relayx_finish_subbuf(buf);
-		buf->offset = buf->chan->subbuf_size + 1;
+	size_t off = relayx_buf_offset(buf);
+
+	if (off && off <= buf->chan->subbuf_size) {
+		relayx_finish_subbuf(buf, off);
+		relayx_tail_move(buf, buf->chan->subbuf_size + 1);
 	}
 	/* No subbuf_start at close (as upstream): publish what is left. */
-	if (buf->prev_pending)
+	if (buf->prev_pending) {
+		buf->prev_pending = false;
+		buf->handed++;
+	}
+	while (buf->subbufs_produced != buf->handed)
 		relayx_publish_subbuf(buf);
 	/*
 	 * After the last sub-buffer is published: a reader that sees
@@ -959,13 +1157,13 @@ EXPORT_SYMBOL_GPL(relayx_stats);
 void relayx_buf_read_stats(struct relayx_buf *buf,
 			   struct relayx_buf_counts *stats)
 {
-	stats->msgs = READ_ONCE(buf->stats.msgs);
-	stats->bytes = READ_ONCE(buf->stats.bytes);
-	stats->full = READ_ONCE(buf->stats.full);
-	stats->bytes_full = READ_ONCE(buf->stats.bytes_full);
-	stats->big = READ_ONCE(buf->stats.big);
-	stats->bytes_big = READ_ONCE(buf->stats.bytes_big);
-	stats->overwritten = READ_ONCE(buf->stats.overwritten);
+	stats->msgs = local64_read(&buf->stats.msgs);
+	stats->bytes = local64_read(&buf->stats.bytes);
+	stats->full = local64_read(&buf->stats.full);
+	stats->bytes_full = local64_read(&buf->stats.bytes_full);
+	stats->big = local64_read(&buf->stats.big);
+	stats->bytes_big = local64_read(&buf->stats.bytes_big);
+	stats->overwritten = local64_read(&buf->stats.overwritten);
 	/* Pairs with the release in relayx_publish_subbuf(). */
 	stats->produced = smp_load_acquire(&buf->subbufs_produced);
 	stats->consumed = READ_ONCE(buf->subbufs_consumed);
@@ -997,53 +1195,52 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
+/*
+ * relayx_vprintf() formats here first, on the stack: a message that fits
+ * is then one copy, as relayx_write()'s; a longer one is formatted again,
+ * straight into its slot.
+ */
+#define RELAYX_PRINTF_STACK	128
+
 /**
- * relayx_vprintf - format a message straight into the current CPU's buffer
+ * relayx_vprintf - format a message into the current CPU's buffer
  * @chan: the channel
  * @fmt: printf-style format
  * @args: its arguments
  *
  * The message is the formatted text and its terminating NUL, so that a
  * reader can split a stream of them; at most subbuf_size bytes with the
- * NUL. It is formatted where it lands, with no intermediate copy: once
- * when it fits in the rest of the current sub-buffer, else once more into
- * the slot it then reserves in the next one. A message that does not fit in a
+ * NUL. Up to RELAYX_PRINTF_STACK bytes it is formatted once, on the
+ * stack, and copied; a longer one is measured there and formatted again
+ * into the slot it reserves (relayx_write_begin()). Nothing is formatted
+ * into the buffer before it is reserved: a writer of an interrupt or NMI
+ * may claim that space meanwhile. A message that does not fit in a
  * sub-buffer is dropped and counted as too big, never truncated; one
  * that finds the buffer full is counted as dropped, as relayx_write()
- * does. Same contexts as relayx_write().
+ * does. Safe in any context, NMI included.
  *
  * Return: the bytes written (the text and its NUL), or 0 when the
  * message was dropped.
  */
 int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
 {
-	size_t subbuf_size = chan->subbuf_size, room, length;
-	struct relayx_buf *buf;
-	unsigned long flags;
+	char text[RELAYX_PRINTF_STACK];
+	size_t length;
 	va_list first;
 	char *slot;
 
-	local_irq_save(flags);
-	buf = *this_cpu_ptr(chan->buf);
-	/*
-	 * Format into the rest of the current sub-buffer: most messages fit,
-	 * and vsnprintf() then runs once. What lies past the write position
-	 * is nobody's until it is reserved and committed, so a message that
-	 * did not fit leaves nothing readers can see; that first run measured
-	 * it, and it is formatted again where it is reserved.
-	 */
-	room = buf->offset < subbuf_size ? subbuf_size - buf->offset : 0;
 	va_copy(first, args);
-	length = vsnprintf(room ? buf->data + buf->offset : NULL, room, fmt,
-			   first) + 1;
+	length = vsnprintf(text, sizeof(text), fmt, first) + 1;
 	va_end(first);
-	slot = relayx_buf_reserve(buf, length, false);
-	if (slot && length > room)
+	slot = relayx_write_begin(chan, length);
+	if (!slot)
+		return 0;
+	if (length <= sizeof(text))
+		memcpy(slot, text, length);
+	else
 		vsnprintf(slot, length, fmt, args);
-	if (slot)
-		relayx_buf_commit(buf);
-	local_irq_restore(flags);
-	return slot ? length : 0;
+	relayx_write_end(chan);
+	return length;
 }
 EXPORT_SYMBOL_GPL(relayx_vprintf);
 

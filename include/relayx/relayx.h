@@ -26,6 +26,8 @@
 #include <linux/lockdep.h>
 #include <linux/atomic.h>
 #include <linux/stdarg.h>
+#include <asm/local.h>
+#include <asm/local64.h>
 
 #include <uapi/linux/relayx.h>
 
@@ -63,12 +65,53 @@ struct relayx_buf_counts {
 };
 
 /**
+ * struct relayx_buf_tally - the writer's counters of one buffer
+ * @msgs: messages written
+ * @bytes: bytes written
+ * @full: messages dropped because no sub-buffer could be entered
+ * @bytes_full: bytes of those
+ * @big: messages dropped because they were longer than a sub-buffer
+ * @bytes_big: bytes of those
+ * @overwritten: sub-buffers overwritten before being consumed
+ *
+ * Local counters: writers nested on the buffer's CPU (interrupts, NMIs)
+ * update them with single instructions that an interrupt cannot split.
+ */
+struct relayx_buf_tally {
+	local64_t msgs;
+	local64_t bytes;
+	local64_t full;
+	local64_t bytes_full;
+	local64_t big;
+	local64_t bytes_big;
+	local64_t overwritten;
+};
+
+/*
+ * buf->tail packs the write position: the offset in the current
+ * sub-buffer in the low RELAYX_OFF_BITS bits, and above them a generation
+ * that every sub-buffer switch moves on, so that a writer's compare and
+ * exchange fails if a nested writer switched sub-buffers meanwhile, even
+ * one that left the offset where it was. RELAYX_CLOSED (subbuf_size + 1,
+ * never a valid end) marks a finished sub-buffer whose successor was not
+ * entered yet: every writer then takes the slow path.
+ */
+#define RELAYX_OFF_BITS		(BITS_PER_LONG == 64 ? 33 : 20)
+#define RELAYX_OFF_MASK		(BIT(RELAYX_OFF_BITS) - 1)
+/* The largest sub-buffer: its RELAYX_CLOSED offset must fit too. */
+#define RELAYX_SUBBUF_MAX	(RELAYX_OFF_MASK - 1)
+
+/**
  * struct relayx_buf - one per-cpu (or the global) buffer of a channel
  * @data: linear address of the current sub-buffer
- * @offset: write position in the current sub-buffer; subbuf_size + 1
- *	while subbuf_start refuses to switch
- * @committed: bytes of the current sub-buffer that are completely written
- * @subbufs_produced: sub-buffers finished by the writer
+ * @tail: write position, with a generation (RELAYX_OFF_BITS); the offset
+ *	is subbuf_size + 1 between a finished sub-buffer and the next
+ * @nest: writers of this buffer running on its CPU, nested in interrupts
+ *	and NMIs; the outermost one publishes what all of them wrote
+ * @committed: bytes of sub-buffer @subbufs_produced that readers may read
+ * @subbufs_produced: sub-buffers published to readers
+ * @handed: sub-buffers the writers are done with, published by the
+ *	outermost writer once none of them is still writing into them
  * @subbufs_consumed: sub-buffers released by the readers or by
  *	relayx_subbufs_consumed(); moved with cmpxchg only
  * @bytes_consumed: bytes already read from sub-buffer @bytes_seq
@@ -79,13 +122,16 @@ struct relayx_buf_counts {
  *	reached through the direct map (see relayx_subbuf_addr())
  * @padding: unused tail of each finished sub-buffer
  * @prev_padding: padding of the sub-buffer finished last
- * @prev_pending: the sub-buffer finished last is not published yet: it
- *	waits for the subbuf_start call that may write its header
+ * @prev_pending: the sub-buffer finished last is not handed over yet:
+ *	it waits for the subbuf_start call that may write its header
+ * @switching: a writer on the buffer's CPU is inside the sub-buffer
+ *	switch, with interrupts off; an NMI that finds it so drops its message
+ * @hdr: the header subbuf_start reserved with relayx_subbuf_start_reserve()
  * @bytes_produced: bytes in the sub-buffers finished so far, padding
  *	left out: the size of the buffer's file
  * @pages: the buffer's pages, in order
  * @page_count: number of @pages
- * @stats: accounting, updated by the writer only
+ * @stats: accounting, updated by the writers only
  * @entered: sequence number of the sub-buffer the writer entered last
  * @held: sequence number of the sub-buffer a reader holds, while @gate
  *	has RELAYX_GATE_HELD
@@ -106,9 +152,11 @@ struct relayx_buf_counts {
  */
 struct relayx_buf {
 	void *data;
-	size_t offset;
+	local_t tail;
+	local_t nest;
 	size_t committed;
 	size_t subbufs_produced;
+	size_t handed;
 	size_t subbufs_consumed;
 	size_t bytes_consumed;
 	size_t bytes_seq;
@@ -117,10 +165,12 @@ struct relayx_buf {
 	u32 *padding;
 	size_t prev_padding;
 	bool prev_pending;
+	bool switching;
+	size_t hdr;
 	size_t bytes_produced;
 	struct page **pages;
 	unsigned int page_count;
-	struct relayx_buf_counts stats;
+	struct relayx_buf_tally stats;
 	size_t entered;
 	size_t held;
 	atomic_long_t gate;
@@ -255,55 +305,129 @@ static inline void *relayx_subbuf_addr(const struct relayx_buf *buf, size_t k)
 	return page_address(buf->pages[off >> PAGE_SHIFT]) + offset_in_page(off);
 }
 
+/* The offset in its sub-buffer of a write position packed in buf->tail. */
+static __always_inline size_t relayx_pos_off(long pos)
+{
+	return (unsigned long)pos & RELAYX_OFF_MASK;
+}
+
+/**
+ * relayx_buf_offset - the write position in the current sub-buffer
+ * @buf: the buffer
+ *
+ * Return: the offset, or subbuf_size + 1 between a finished sub-buffer
+ * and the next (a refused switch).
+ */
+static inline size_t relayx_buf_offset(struct relayx_buf *buf)
+{
+	return relayx_pos_off(local_read(&buf->tail));
+}
+
+void *relayx_reserve_slow(struct relayx_buf *buf, size_t length);
+void relayx_publish_slow(struct relayx_buf *buf, size_t held);
+
 /*
- * Reserve @length bytes in @buf. Runs on the buffer's CPU with preemption
- * (and, for writers in interrupts, interrupts) disabled. With @publish,
- * everything reserved before this call is complete by now and is
- * published to readers here; the new slot is published by the next
- * write, or by the sub-buffer switch. The write functions publish after
- * their copy instead, which covers earlier slots too.
+ * Claim @length bytes at the write position of @buf if the current
+ * sub-buffer has room; NULL if it has not. The writers of a buffer run on
+ * its CPU and may interrupt one another anywhere (task, softirq, hard
+ * interrupt, NMI). A claim is one compare and exchange on tail, which
+ * fails if a nested writer claimed or switched sub-buffers in between
+ * (the generation in tail changes on every switch). data is read between
+ * the read of tail and the exchange, and a switch stores data before the
+ * tail that opens the new sub-buffer: if the exchange succeeds, no switch
+ * came in between, and data is the sub-buffer the slot is in.
+ */
+static __always_inline void *relayx_buf_claim(struct relayx_buf *buf,
+					      size_t length)
+{
+	size_t size = buf->chan->subbuf_size, off;
+	long pos = local_read(&buf->tail), seen;
+	void *data;
+
+	for (;;) {
+		off = relayx_pos_off(pos);
+		/* The second test keeps a huge length from wrapping the sum. */
+		if (unlikely(off + length > size) || unlikely(length > size))
+			return NULL;
+		data = READ_ONCE(buf->data);
+		seen = local_cmpxchg(&buf->tail, pos, pos + length);
+		if (likely(seen == pos))
+			break;
+		pos = seen;
+	}
+	/* An empty message is no message (upstream counts nothing at all). */
+	local64_add(length != 0, &buf->stats.msgs);
+	local64_add(length, &buf->stats.bytes);
+	return data + off;
+}
+
+/*
+ * Reserve @length bytes in @buf, moving to the next sub-buffer when the
+ * current one has no room. The caller counts itself in buf->nest first,
+ * and calls relayx_buf_commit() after, whatever this returns.
  */
 static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
-						size_t length, bool publish)
+						size_t length)
 {
-	size_t off = buf->offset;
+	void *slot = relayx_buf_claim(buf, length);
 
-	if (unlikely(off + length > buf->chan->subbuf_size)) {
-		if (!relayx_switch_subbuf(buf, length))
-			return NULL;
-		off = buf->offset;
+	if (unlikely(!slot))
+		slot = relayx_reserve_slow(buf, length);
+	return slot;
+}
+
+/*
+ * Leave @buf as a writer: the outermost writer on the CPU publishes
+ * everything up to tail but its own last @held bytes (a relayx_reserve()
+ * slot the client has yet to fill). Writers nested in it (interrupts and
+ * NMIs of its CPU) ran to their end inside it, so their slots are
+ * complete by then; one that is nested leaves publishing to the writer it
+ * interrupted, which may still be copying into a slot claimed before its
+ * own. A writer that interrupts the outermost one after its read of tail
+ * is not nested any more by the time it is done, and does not publish;
+ * tail then differs from what the outermost one read, and it publishes
+ * again.
+ */
+static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
+					      size_t held)
+{
+	long pos;
+
+	if (local_read(&buf->nest) != 1) {
+		local_dec(&buf->nest);
+		return;
 	}
-	if (publish)
-		/* Pairs with the acquire in relayx_hold_unread(). */
-		smp_store_release(&buf->committed, off);
-	buf->offset = off + length;
-	/* An empty message is no message (upstream counts nothing at all). */
-	buf->stats.msgs += length != 0;
-	buf->stats.bytes += length;
-	return buf->data + off;
+	for (;;) {
+		pos = local_read(&buf->tail);
+		if (unlikely(READ_ONCE(buf->handed) != buf->subbufs_produced ||
+			     relayx_pos_off(pos) > buf->chan->subbuf_size))
+			relayx_publish_slow(buf, held);
+		else
+			/*
+			 * The bytes of the slots are visible before readers
+			 * learn of them. Pairs with the acquire in
+			 * relayx_hold_unread().
+			 */
+			smp_store_release(&buf->committed,
+					  relayx_pos_off(pos) - held);
+		local_dec(&buf->nest);
+		if (likely(local_read(&buf->tail) == pos))
+			return;
+		local_inc(&buf->nest);
+	}
 }
 
-/* Publish everything up to the write position of @buf. */
-static __always_inline void relayx_buf_commit(struct relayx_buf *buf)
-{
-	/*
-	 * The bytes written into the slots reserved so far are visible
-	 * before readers learn of them. Pairs with the acquire in
-	 * relayx_hold_unread().
-	 */
-	smp_store_release(&buf->committed, buf->offset);
-}
-
-/* Copy a message into @buf and publish it; the caller pins the writer. */
+/* Copy a message into @buf and publish it; the caller pins the CPU. */
 static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 					     const void *data, size_t length)
 {
-	void *slot = relayx_buf_reserve(buf, length, false);
+	void *slot;
 
-	if (slot) {
+	local_inc(&buf->nest);
+	slot = relayx_buf_reserve(buf, length);
+	if (slot)
 		memcpy(slot, data, length);
-		relayx_buf_commit(buf);
-	}
+	relayx_buf_commit(buf, 0);
 }
 
 /**
@@ -312,32 +436,72 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
  * @data: the message
  * @length: its length in bytes
  *
- * Safe in any context but NMI: disables local interrupts around the copy.
- * A message that does not fit is dropped and counted, never truncated.
+ * Safe in any context, NMI included, and never masks interrupts: writers
+ * that interrupt one another on a CPU each get their own slot, and the
+ * data of all of them reaches readers when the outermost one is done. A
+ * message that does not fit is dropped and counted, never truncated.
  */
 static inline void relayx_write(struct relayx_chan *chan, const void *data,
 				size_t length)
 {
-	unsigned long flags;
-
-	local_irq_save(flags);
-	relayx_buf_write(*this_cpu_ptr(chan->buf), data, length);
-	local_irq_restore(flags);
+	relayx_buf_write(*get_cpu_ptr(chan->buf), data, length);
+	put_cpu_ptr(chan->buf);
 }
 
 /**
- * __relayx_write - write a message, without disabling interrupts
+ * __relayx_write - write a message to the current CPU's buffer
  * @chan: the channel
  * @data: the message
  * @length: its length in bytes
  *
- * Disables preemption only: the client guarantees that no interrupt on
- * this CPU writes to the same channel.
+ * The same as relayx_write(). Upstream's variant leaves interrupts on and
+ * relies on the client to keep interrupt handlers away; relayx's writer
+ * needs neither, so the two names are one function.
  */
 static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 				  size_t length)
 {
-	relayx_buf_write(*get_cpu_ptr(chan->buf), data, length);
+	relayx_write(chan, data, length);
+}
+
+/**
+ * relayx_write_begin - reserve a slot and keep it unpublished until filled
+ * @chan: the channel
+ * @length: bytes to reserve, at most the sub-buffer size
+ *
+ * Disables preemption and returns a contiguous writable slot of exactly
+ * @length bytes; the caller fills it and calls relayx_write_end() on the
+ * same CPU. Readers get the slot only after that, whatever other writers
+ * of the CPU (interrupts, NMIs) do meanwhile. Safe in any context, NMI
+ * included.
+ *
+ * Return: the slot, or NULL when the message was dropped (and counted);
+ * then preemption is enabled again and relayx_write_end() is not called.
+ */
+static inline void *relayx_write_begin(struct relayx_chan *chan,
+				       size_t length)
+{
+	struct relayx_buf *buf = *get_cpu_ptr(chan->buf);
+	void *slot;
+
+	local_inc(&buf->nest);
+	slot = relayx_buf_reserve(buf, length);
+	if (!slot) {
+		relayx_buf_commit(buf, 0);
+		put_cpu_ptr(chan->buf);
+	}
+	return slot;
+}
+
+/**
+ * relayx_write_end - publish the slot of relayx_write_begin()
+ * @chan: the channel
+ *
+ * Enables preemption again.
+ */
+static inline void relayx_write_end(struct relayx_chan *chan)
+{
+	relayx_buf_commit(*this_cpu_ptr(chan->buf), 0);
 	put_cpu_ptr(chan->buf);
 }
 
@@ -346,15 +510,25 @@ static inline void __relayx_write(struct relayx_chan *chan, const void *data,
  * @chan: the channel
  * @length: bytes to reserve, at most the sub-buffer size
  *
- * Returns a contiguous writable slot of exactly @length bytes, or NULL
- * when the message was dropped (and counted). The caller keeps preemption
+ * Upstream's relay_reserve(): returns a contiguous writable slot of
+ * exactly @length bytes, or NULL when the message was dropped (and
+ * counted). The slot has no commit: readers get it with the next write or
+ * reservation on the buffer, which is why the caller keeps preemption
  * disabled, and interrupts too if interrupt handlers write to @chan, until
- * it has filled the slot.
+ * it has filled the slot. Writers that cannot do that use
+ * relayx_write_begin().
  */
 static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 {
+	struct relayx_buf *buf;
+	void *slot;
+
 	lockdep_assert_preemption_disabled();
-	return relayx_buf_reserve(*this_cpu_ptr(chan->buf), length, true);
+	buf = *this_cpu_ptr(chan->buf);
+	local_inc(&buf->nest);
+	slot = relayx_buf_reserve(buf, length);
+	relayx_buf_commit(buf, slot ? length : 0);
+	return slot;
 }
 
 #endif /* _RELAYX_RELAYX_H */

@@ -20,6 +20,7 @@ extern struct kunit_suite relayx_callbacks_suite;
 extern struct kunit_suite relayx_compat_suite;
 extern struct kunit_suite relayx_consume_suite;
 extern struct kunit_suite relayx_locks_suite;
+extern struct kunit_suite relayx_nmi_suite;
 
 /*
  * A thread parked at a test hook (relayx_test_park.c): arm, start the
@@ -49,5 +50,8 @@ static inline struct relayx_buf *relayx_test_pin(struct relayx_chan *chan)
 	migrate_disable();
 	return *per_cpu_ptr(chan->buf, raw_smp_processor_id());
 }
+
+/* A counter of the writer's accounting (struct relayx_buf_tally). */
+#define buf_count(buf, field)	((u64)local64_read(&(buf)->stats.field))
 
 #endif /* _RELAYX_TEST_H */

@@ -69,7 +69,7 @@ static void relayx_cb_prev_once_and_unpublished(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, chan);
 	buf = relayx_test_pin(chan);
 	write_n(chan, 30, 40);
-	KUNIT_EXPECT_GT(test, buf->stats.full, 0ULL);
+	KUNIT_EXPECT_GT(test, buf_count(buf, full), 0ULL);
 	/* May sleep; the test stays on buf's CPU (migration is off). */
 	relayx_subbufs_consumed(chan, buf->cpu, 2);
 	write_n(chan, 30, 12);
@@ -106,13 +106,13 @@ static void relayx_cb_header_too_big(struct kunit *test)
 		chan = relayx_open(NULL, NULL, SB, NSB, &watch_cb, NULL);
 		KUNIT_ASSERT_NOT_NULL(test, chan);
 		buf = relayx_test_pin(chan);
-		KUNIT_EXPECT_LE(test, buf->offset, (size_t)SB);
+		KUNIT_EXPECT_LE(test, relayx_buf_offset(buf), (size_t)SB);
 		write_n(chan, 10, 1);
-		KUNIT_EXPECT_LE(test, buf->offset, (size_t)SB);
-		KUNIT_EXPECT_EQ(test, buf->stats.msgs, 1ULL);
+		KUNIT_EXPECT_LE(test, relayx_buf_offset(buf), (size_t)SB);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 1ULL);
 		/* One refused header per sub-buffer entered (here: one). */
-		KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
-		KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)sizes[i]);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)sizes[i]);
 		/* What readers are told is complete stays inside too. */
 		KUNIT_EXPECT_LE(test, smp_load_acquire(&buf->committed),
 				(size_t)SB);

@@ -38,7 +38,7 @@ static void expect_first_bytes(struct kunit *test, struct rchan *chan,
 
 	for_each_possible_cpu(cpu) {
 		buf = *per_cpu_ptr(chan->buf, cpu);
-		if (!buf || !buf->stats.msgs)
+		if (!buf || !buf_count(buf, msgs))
 			continue;
 		found++;
 		KUNIT_EXPECT_EQ(test, memcmp(relayx_subbuf_addr(buf, 0), want,

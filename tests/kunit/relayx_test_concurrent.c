@@ -162,7 +162,7 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 
 		KUNIT_EXPECT_FALSE(test, w[cpu].wrong_cpu);
 		check_buffer(test, buf, cpu);
-		dropped += buf->stats.full;
+		dropped += buf_count(buf, full);
 	}
 
 	if (expect_drops)

@@ -62,15 +62,15 @@ static void relayx_write_padding(struct kunit *test)
 
 	buf = relayx_test_pin(chan);
 	write_n(chan, 30, 3);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)90);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)90);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
 	write_n(chan, 30, 1);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
 	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)10);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)30);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)30);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 1));
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 4ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes, 120ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 4ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes), 120ULL);
 	migrate_enable();
 
 	/*
@@ -95,7 +95,7 @@ static void relayx_write_exact_fill(struct kunit *test)
 	buf = relayx_test_pin(chan);
 	write_n(chan, 60, 1);
 	write_n(chan, 40, 1);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)SB);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
 	write_n(chan, 1, 1);
 	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)0);
@@ -111,12 +111,12 @@ static void relayx_write_too_big(struct kunit *test)
 
 	buf = relayx_test_pin(chan);
 	write_n(chan, SB + 1, 1);
-	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)SB + 1);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)SB + 1);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)0);
 	write_n(chan, SB, 1);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 1ULL);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_WRT_BIG), (size_t)1);
 	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL), (size_t)0);
@@ -132,10 +132,10 @@ static void relayx_write_no_overwrite(struct kunit *test)
 	buf = relayx_test_pin(chan);
 	cpu = buf->cpu;
 	write_n(chan, SB, NSB);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), (u64)NSB);
 	write_n(chan, 10, 2);
-	KUNIT_EXPECT_EQ(test, buf->stats.full, 2ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes_full, 20ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, full), 2ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_full), 20ULL);
 	KUNIT_EXPECT_EQ(test, relayx_buf_full(buf), 1);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB);
 
@@ -146,9 +146,9 @@ static void relayx_write_no_overwrite(struct kunit *test)
 	 */
 	relayx_subbufs_consumed(chan, cpu, 1);
 	write_n(chan, 10, 1);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), (u64)NSB + 1);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
-	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 0ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, overwritten), 0ULL);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, relayx_stats(chan, RELAYX_STATS_BUF_FULL), (size_t)2);
 	relayx_close(chan);
@@ -161,11 +161,11 @@ static void relayx_write_overwrite(struct kunit *test)
 
 	buf = relayx_test_pin(chan);
 	write_n(chan, SB, NSB + 2);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 2);
-	KUNIT_EXPECT_EQ(test, buf->stats.full, 0ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), (u64)NSB + 2);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, full), 0ULL);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB + 1);
 	/* Entering sub-buffers #4 and #5 overwrote unread #0 and #1. */
-	KUNIT_EXPECT_EQ(test, buf->stats.overwritten, 2ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, overwritten), 2ULL);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 1));
 	migrate_enable();
 	relayx_close(chan);
@@ -179,18 +179,18 @@ static void relayx_write_header(struct kunit *test)
 
 	buf = relayx_test_pin(chan);
 	/* The first sub-buffer got its header at open. */
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)8);
 	write_n(chan, 92, 2);
 	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)0);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)SB);
 	sub = relayx_subbuf_addr(buf, 1);
 	KUNIT_EXPECT_EQ(test, sub[0], (u8)0xab);
 	KUNIT_EXPECT_EQ(test, sub[8], (u8)0x5a);
 	/* 93 bytes fit a sub-buffer but not beside the header. */
 	write_n(chan, 93, 1);
-	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)2);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)8);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)8);
 	migrate_enable();
 	relayx_close(chan);
 }
@@ -248,8 +248,8 @@ static void relayx_write_flush_reset(struct kunit *test)
 
 	relayx_reset(chan);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 0ULL);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 0ULL);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
 	relayx_close(chan);
 }
@@ -310,11 +310,11 @@ static void relayx_printf_in_place(struct kunit *test)
 	write_n(chan, 10, 1);
 	ret = relayx_printf(chan, "cpu %u seq %d %s", 7, 42, "ok");
 	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
-	KUNIT_EXPECT_EQ(test, buf->offset, 10 + sizeof(want));
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), 10 + sizeof(want));
 	KUNIT_EXPECT_EQ(test, memcmp(buf->data + 10, want, sizeof(want)), 0);
-	KUNIT_EXPECT_EQ(test, buf->committed, buf->offset);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 2ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes, (u64)(10 + sizeof(want)));
+	KUNIT_EXPECT_EQ(test, buf->committed, relayx_buf_offset(buf));
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 2ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes), (u64)(10 + sizeof(want)));
 	migrate_enable();
 	relayx_close(chan);
 }
@@ -334,13 +334,13 @@ static void relayx_printf_too_big(struct kunit *test)
 	buf = relayx_test_pin(chan);
 	ret = relayx_printf(chan, "%0*d", SB, 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, buf->stats.big, 1ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes_big, (u64)SB + 1);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, 0ULL);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)SB + 1);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 0ULL);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)0);
 	ret = relayx_printf(chan, "%0*d", SB - 1, 0);
 	KUNIT_EXPECT_EQ(test, ret, SB);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)SB);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)SB);
 	text = buf->data;
 	KUNIT_EXPECT_EQ(test, text[SB - 2], '0');
 	KUNIT_EXPECT_EQ(test, text[SB - 1], '\0');
@@ -361,7 +361,7 @@ static void relayx_printf_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 15);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
 	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)10);
-	KUNIT_EXPECT_EQ(test, buf->offset, (size_t)15);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)15);
 	KUNIT_EXPECT_EQ(test, memcmp(buf->data, "0123456789-abc", 15), 0);
 	migrate_enable();
 	relayx_close(chan);
@@ -385,8 +385,8 @@ static void relayx_printf_full(struct kunit *test)
 	write_n(chan, 60, 1);
 	ret = relayx_printf(chan, "%0*d", 49, 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, buf->stats.full, 1ULL);
-	KUNIT_EXPECT_EQ(test, buf->stats.bytes_full, 50ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, full), 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_full), 50ULL);
 	/* The refused switch handed over the last sub-buffer: 60 bytes. */
 	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)NSB);
 	KUNIT_EXPECT_EQ(test, buf->padding[NSB - 1], (u32)40);
@@ -397,7 +397,7 @@ static void relayx_printf_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf->committed, (size_t)5);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
 	KUNIT_EXPECT_EQ(test, memcmp(buf->data, "tail", 5), 0);
-	KUNIT_EXPECT_EQ(test, buf->stats.msgs, (u64)NSB + 1);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), (u64)NSB + 1);
 	migrate_enable();
 	relayx_close(chan);
 }
