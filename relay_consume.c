@@ -122,8 +122,8 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 		if (seq == produced) {
 			if (complete)
 				return -EAGAIN;
-			/* Pairs with the release in relayx_buf_commit(). */
-			limit = smp_load_acquire(&buf->committed);
+			/* The complete part of the sub-buffer being written. */
+			limit = relayx_buf_committed(buf);
 			/* Moved on meanwhile? Then limit is the next one's. */
 			if (smp_load_acquire(&buf->subbufs_produced) != produced)
 				continue;

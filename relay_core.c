@@ -78,7 +78,7 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	buf->bytes_produced = 0;
 	buf->committed = 0;
 	buf->handed = 0;
-	local_set(&buf->tail, 0);
+	WRITE_ONCE(buf->tail, 0);
 	local_set(&buf->nest, 0);
 	buf->switching = false;
 	buf->hdr = 0;
@@ -101,7 +101,9 @@ static void relayx_buf_reset(struct relayx_buf *buf)
 	 * in sub-buffer 0 whatever it says. So does relayx.
 	 */
 	chan->cb->subbuf_start(buf, buf->data, NULL, 0);
-	local_set(&buf->tail, buf->hdr);
+	buf->base = (unsigned long)buf->data;
+	buf->limit = chan->subbuf_size;
+	WRITE_ONCE(buf->tail, buf->hdr);
 	buf->committed = buf->hdr;
 }
 
@@ -548,34 +550,83 @@ static void relayx_publish_subbuf(struct relayx_buf *buf)
 		irq_work_queue(&buf->wakeup_work);
 }
 
+/*
+ * RELAYX_NEST_DIRTY is set by the switch, in any writer, and cleared by
+ * the outermost one before it publishes; nested writers move the count
+ * around it, hence the exchanges.
+ */
+static void relayx_nest_mark(struct relayx_buf *buf, bool dirty)
+{
+	long nest = local_read(&buf->nest), seen, want;
+
+	for (;;) {
+		want = dirty ? nest | RELAYX_NEST_DIRTY : nest & ~RELAYX_NEST_DIRTY;
+		if (want == nest)
+			return;
+		seen = local_cmpxchg(&buf->nest, nest, want);
+		if (seen == nest)
+			return;
+		nest = seen;
+	}
+}
+
+/*
+ * Give readers the current sub-buffer up to @pos, a write position read
+ * while every finished sub-buffer was published. Between a finished
+ * sub-buffer and the next (@pos closed), that is all of the finished one
+ * if it is still pending, nothing otherwise; and commits stay slow.
+ */
+static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
+			       size_t held)
+{
+	struct relayx_chan *chan = buf->chan;
+
+	if (relayx_pos_off(pos) <= chan->subbuf_size) {
+		/* Pairs with the acquire in relayx_buf_committed(). */
+		smp_store_release(&buf->committed, pos - held);
+		return;
+	}
+	relayx_nest_mark(buf, true);
+	if (buf->prev_pending)
+		smp_store_release(&buf->committed, chan->subbuf_size -
+				  buf->padding[buf->entered % chan->n_subbufs]);
+}
+
 /**
- * relayx_publish_slow - publish finished sub-buffers, or a closed one
- * @buf: the buffer; the caller is its outermost writer
+ * relayx_commit_slow - leave a buffer as a writer, the slow way
+ * @buf: the buffer
  * @held: bytes at the end of tail that are not complete yet
  *
- * The slow half of relayx_buf_commit(): sub-buffers handed over by the
- * switch since the last commit reach readers, then the complete part of
- * the current one. Between a finished sub-buffer and the next (tail
- * closed), that is the finished one's data if it is still pending, and
- * nothing otherwise.
+ * The slow half of relayx_buf_commit(); clients do not call it. A nested
+ * writer only leaves. The outermost one publishes the sub-buffers the
+ * switch handed over since the last commit, then the complete part of
+ * the current one, and does it again if a writer that interrupted it
+ * moved tail meanwhile.
  */
-void relayx_publish_slow(struct relayx_buf *buf, size_t held)
+void relayx_commit_slow(struct relayx_buf *buf, size_t held)
 {
-	size_t size = buf->chan->subbuf_size;
-	size_t off = relayx_buf_offset(buf);
+	unsigned long pos;
 
-	while (buf->subbufs_produced != READ_ONCE(buf->handed))
-		relayx_publish_subbuf(buf);
-	if (off <= size)
-		off -= held;
-	else if (READ_ONCE(buf->prev_pending))
-		off = size - buf->padding[buf->entered % buf->chan->n_subbufs];
-	else
+	if ((local_read(&buf->nest) & ~RELAYX_NEST_DIRTY) != 1) {
+		local_dec(&buf->nest);
 		return;
-	/* Pairs with the acquire in relayx_hold_unread(). */
-	smp_store_release(&buf->committed, off);
+	}
+	for (;;) {
+		relayx_nest_mark(buf, false);
+		while (buf->subbufs_produced != READ_ONCE(buf->handed))
+			relayx_publish_subbuf(buf);
+		pos = READ_ONCE(buf->tail);
+		/* A switch after the loop: pos may be past the next one. */
+		if (READ_ONCE(buf->handed) != buf->subbufs_produced)
+			continue;
+		relayx_publish_pos(buf, pos, held);
+		local_dec(&buf->nest);
+		if (READ_ONCE(buf->tail) == pos)
+			return;
+		local_inc(&buf->nest);
+	}
 }
-EXPORT_SYMBOL_GPL(relayx_publish_slow);
+EXPORT_SYMBOL_GPL(relayx_commit_slow);
 
 static void relayx_gate_leave(struct relayx_buf *buf)
 {
@@ -605,18 +656,15 @@ static bool relayx_gate_enter(struct relayx_buf *buf, size_t seq)
 }
 
 /* The next write position: @off in a new generation. */
-static long relayx_pos_next(long pos, size_t off)
+static unsigned long relayx_pos_next(unsigned long pos, size_t off)
 {
-	unsigned long gen = ((unsigned long)pos & ~RELAYX_OFF_MASK) +
-			    BIT(RELAYX_OFF_BITS);
-
-	return gen | off;
+	return ((pos & ~RELAYX_OFF_MASK) + BIT(RELAYX_OFF_BITS)) | off;
 }
 
 /* Move tail on to @off in a new generation: something changed. */
 static void relayx_tail_move(struct relayx_buf *buf, size_t off)
 {
-	local_set(&buf->tail, relayx_pos_next(local_read(&buf->tail), off));
+	WRITE_ONCE(buf->tail, relayx_pos_next(READ_ONCE(buf->tail), off));
 }
 
 static void relayx_count_full(struct relayx_buf *buf, size_t length)
@@ -658,23 +706,29 @@ static bool relayx_overwrites_writer(struct relayx_buf *buf, size_t seq)
 static bool relayx_switch(struct relayx_buf *buf, size_t length, bool force)
 {
 	struct relayx_chan *chan = buf->chan;
-	long pos = local_read(&buf->tail), seen;
-	size_t off, seq;
+	unsigned long pos = READ_ONCE(buf->tail), seen, gen;
+	size_t off = relayx_pos_off(pos), seq;
 	void *next_data, *prev;
 	int accepted;
 
+	/* A writer this one interrupted may have switched already. */
+	if (!force && off + length <= chan->subbuf_size)
+		return true;
+	relayx_nest_mark(buf, true);
 	/*
-	 * Close the current sub-buffer, unless a refused switch did. An NMI
-	 * may claim meanwhile: the exchange settles where the sub-buffer
-	 * ends, and every writer after it finds it closed.
+	 * Close the current sub-buffer, unless a refused switch did. From
+	 * the zero limit on, claims fail (an NMI's message is dropped); one
+	 * that came before it moves tail, and the exchange tries again. It
+	 * settles where the sub-buffer ends.
 	 */
+	WRITE_ONCE(buf->limit, 0);
+	barrier();
+	pos = READ_ONCE(buf->tail);
 	for (;;) {
 		off = relayx_pos_off(pos);
 		if (off > chan->subbuf_size)
 			break;
-		if (!force && off + length <= chan->subbuf_size)
-			return true;
-		seen = local_cmpxchg(&buf->tail, pos,
+		seen = cmpxchg_local(&buf->tail, pos,
 				     relayx_pos_next(pos, chan->subbuf_size + 1));
 		if (seen == pos) {
 			relayx_finish_subbuf(buf, off);
@@ -712,10 +766,19 @@ static bool relayx_switch(struct relayx_buf *buf, size_t length, bool force)
 	if (seq - READ_ONCE(buf->subbufs_consumed) >= chan->n_subbufs)
 		local64_inc(&buf->stats.overwritten);
 	buf->padding[seq % chan->n_subbufs] = 0;
-	WRITE_ONCE(buf->data, next_data);
-	/* data first: a claim from the new tail must find the new data. */
+	buf->data = next_data;
+	/*
+	 * The generation of the closed tail, which a claim from it can never
+	 * pass: closed + 0 is above gen | subbuf_size. Closing, and every
+	 * refusal, move to a new one; entering stays in it.
+	 */
+	gen = READ_ONCE(buf->tail) & ~RELAYX_OFF_MASK;
+	pos = gen | buf->hdr;
+	WRITE_ONCE(buf->base, (unsigned long)next_data - gen);
+	WRITE_ONCE(buf->limit, gen | chan->subbuf_size);
+	/* base and limit first: a claim from the new tail must find them. */
 	barrier();
-	relayx_tail_move(buf, buf->hdr);
+	WRITE_ONCE(buf->tail, pos);
 	if (unlikely(buf->hdr + length > chan->subbuf_size)) {
 		relayx_count_big(buf, length);
 		return false;
@@ -781,11 +844,9 @@ void *relayx_reserve_slow(struct relayx_buf *buf, size_t length)
 	 * Only an NMI can claim between the switch and this claim; if it
 	 * filled the new sub-buffer, the message is dropped as full.
 	 */
-	if (relayx_switch(buf, length, false)) {
-		slot = relayx_buf_claim(buf, length);
-		if (!slot)
-			relayx_count_full(buf, length);
-	}
+	if (relayx_switch(buf, length, false) &&
+	    !relayx_buf_claim(buf, length, &slot))
+		relayx_count_full(buf, length);
 	relayx_switch_leave(buf, flags);
 	return slot;
 }

@@ -92,23 +92,37 @@ struct relayx_buf_tally {
  * sub-buffer in the low RELAYX_OFF_BITS bits, and above them a generation
  * that every sub-buffer switch moves on, so that a writer's compare and
  * exchange fails if a nested writer switched sub-buffers meanwhile, even
- * one that left the offset where it was. RELAYX_CLOSED (subbuf_size + 1,
- * never a valid end) marks a finished sub-buffer whose successor was not
- * entered yet: every writer then takes the slow path.
+ * one that left the offset where it was. An offset of subbuf_size + 1
+ * (never a valid end) marks a finished sub-buffer whose successor was not
+ * entered yet (a refused switch). buf->limit is the packed end of the
+ * current sub-buffer, 0 while there is none, and buf->base the address
+ * that a packed position is added to, so that the fast path neither
+ * masks nor looks at the channel.
  */
 #define RELAYX_OFF_BITS		(BITS_PER_LONG == 64 ? 33 : 20)
 #define RELAYX_OFF_MASK		(BIT(RELAYX_OFF_BITS) - 1)
-/* The largest sub-buffer: its RELAYX_CLOSED offset must fit too. */
+/* The largest sub-buffer: its closed offset, subbuf_size + 1, must fit. */
 #define RELAYX_SUBBUF_MAX	(RELAYX_OFF_MASK - 1)
+/*
+ * In buf->nest, above the count of writers: the switch changed what
+ * readers must be given (sub-buffers handed over, or a sub-buffer closed),
+ * so the outermost writer's commit takes the slow path.
+ */
+#define RELAYX_NEST_DIRTY	BIT(BITS_PER_LONG - 2)
 
 /**
  * struct relayx_buf - one per-cpu (or the global) buffer of a channel
  * @data: linear address of the current sub-buffer
  * @tail: write position, with a generation (RELAYX_OFF_BITS); the offset
  *	is subbuf_size + 1 between a finished sub-buffer and the next
+ * @limit: @tail's value at the end of the current sub-buffer, 0 while
+ *	the writer is between sub-buffers: claims beyond it fail
+ * @base: @data minus the generation bits of @tail: slot = @base + @tail
  * @nest: writers of this buffer running on its CPU, nested in interrupts
- *	and NMIs; the outermost one publishes what all of them wrote
- * @committed: bytes of sub-buffer @subbufs_produced that readers may read
+ *	and NMIs, and RELAYX_NEST_DIRTY; the outermost one publishes what
+ *	all of them wrote
+ * @committed: the position, packed as in @tail, up to which readers may
+ *	read sub-buffer @subbufs_produced (relayx_buf_committed())
  * @subbufs_produced: sub-buffers published to readers
  * @handed: sub-buffers the writers are done with, published by the
  *	outermost writer once none of them is still writing into them
@@ -152,9 +166,11 @@ struct relayx_buf_tally {
  */
 struct relayx_buf {
 	void *data;
-	local_t tail;
+	unsigned long tail;
+	unsigned long limit;
+	unsigned long base;
 	local_t nest;
-	size_t committed;
+	unsigned long committed;
 	size_t subbufs_produced;
 	size_t handed;
 	size_t subbufs_consumed;
@@ -306,9 +322,9 @@ static inline void *relayx_subbuf_addr(const struct relayx_buf *buf, size_t k)
 }
 
 /* The offset in its sub-buffer of a write position packed in buf->tail. */
-static __always_inline size_t relayx_pos_off(long pos)
+static __always_inline size_t relayx_pos_off(unsigned long pos)
 {
-	return (unsigned long)pos & RELAYX_OFF_MASK;
+	return pos & RELAYX_OFF_MASK;
 }
 
 /**
@@ -320,45 +336,64 @@ static __always_inline size_t relayx_pos_off(long pos)
  */
 static inline size_t relayx_buf_offset(struct relayx_buf *buf)
 {
-	return relayx_pos_off(local_read(&buf->tail));
+	return relayx_pos_off(READ_ONCE(buf->tail));
+}
+
+/**
+ * relayx_buf_committed - what readers may read of sub-buffer subbufs_produced
+ * @buf: the buffer
+ *
+ * Return: the number of bytes from the start of that sub-buffer.
+ */
+static inline size_t relayx_buf_committed(struct relayx_buf *buf)
+{
+	/* Pairs with the releases in relayx_buf_commit() and relay_core.c. */
+	return relayx_pos_off(smp_load_acquire(&buf->committed));
 }
 
 void *relayx_reserve_slow(struct relayx_buf *buf, size_t length);
-void relayx_publish_slow(struct relayx_buf *buf, size_t held);
+void relayx_commit_slow(struct relayx_buf *buf, size_t held);
 
 /*
  * Claim @length bytes at the write position of @buf if the current
- * sub-buffer has room; NULL if it has not. The writers of a buffer run on
- * its CPU and may interrupt one another anywhere (task, softirq, hard
- * interrupt, NMI). A claim is one compare and exchange on tail, which
- * fails if a nested writer claimed or switched sub-buffers in between
- * (the generation in tail changes on every switch). data is read between
- * the read of tail and the exchange, and a switch stores data before the
- * tail that opens the new sub-buffer: if the exchange succeeds, no switch
- * came in between, and data is the sub-buffer the slot is in.
+ * sub-buffer has room, and set *@slot to them; false if it has not. The
+ * writers of a buffer run on its CPU and may interrupt one another
+ * anywhere (task, softirq, hard interrupt, NMI). A claim is one compare
+ * and exchange on tail, which fails if a nested writer claimed or
+ * switched sub-buffers in between (the generation in tail changes on
+ * every switch). limit and base are read between the read of tail and
+ * the exchange; a switch zeroes limit before it closes the sub-buffer,
+ * and stores the new limit and base before the tail that opens the next:
+ * if the exchange succeeds, no switch came in between, and limit and base
+ * belong to the sub-buffer the slot is in.
  */
-static __always_inline void *relayx_buf_claim(struct relayx_buf *buf,
-					      size_t length)
+static __always_inline bool relayx_buf_claim(struct relayx_buf *buf,
+					     size_t length, void **slot)
 {
-	size_t size = buf->chan->subbuf_size, off;
-	long pos = local_read(&buf->tail), seen;
-	void *data;
+	unsigned long pos = READ_ONCE(buf->tail), end, seen, base;
 
 	for (;;) {
-		off = relayx_pos_off(pos);
-		/* The second test keeps a huge length from wrapping the sum. */
-		if (unlikely(off + length > size) || unlikely(length > size))
-			return NULL;
-		data = READ_ONCE(buf->data);
-		seen = local_cmpxchg(&buf->tail, pos, pos + length);
+		/*
+		 * limit and base are read after tail (the exchange is a
+		 * barrier too); plain reads, of data of this CPU's writers.
+		 */
+		barrier();
+		end = pos + length;
+		/* The first test: a length so large that the sum wrapped. */
+		if (unlikely(end < length) || unlikely(end > buf->limit))
+			return false;
+		base = buf->base;
+		seen = cmpxchg_local(&buf->tail, pos, end);
 		if (likely(seen == pos))
 			break;
 		pos = seen;
 	}
 	/* An empty message is no message (upstream counts nothing at all). */
-	local64_add(length != 0, &buf->stats.msgs);
+	if (likely(length))
+		local64_inc(&buf->stats.msgs);
 	local64_add(length, &buf->stats.bytes);
-	return data + off;
+	*slot = (void *)(base + pos);
+	return true;
 }
 
 /*
@@ -369,52 +404,45 @@ static __always_inline void *relayx_buf_claim(struct relayx_buf *buf,
 static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 						size_t length)
 {
-	void *slot = relayx_buf_claim(buf, length);
+	void *slot;
 
-	if (unlikely(!slot))
-		slot = relayx_reserve_slow(buf, length);
-	return slot;
+	if (likely(relayx_buf_claim(buf, length, &slot)))
+		return slot;
+	return relayx_reserve_slow(buf, length);
 }
 
 /*
- * Leave @buf as a writer: the outermost writer on the CPU publishes
+ * Leave @buf as a writer. The outermost writer on the CPU publishes
  * everything up to tail but its own last @held bytes (a relayx_reserve()
  * slot the client has yet to fill). Writers nested in it (interrupts and
  * NMIs of its CPU) ran to their end inside it, so their slots are
  * complete by then; one that is nested leaves publishing to the writer it
  * interrupted, which may still be copying into a slot claimed before its
- * own. A writer that interrupts the outermost one after its read of tail
- * is not nested any more by the time it is done, and does not publish;
- * tail then differs from what the outermost one read, and it publishes
- * again.
+ * own. tail is read before nest: a switch between the two leaves
+ * RELAYX_NEST_DIRTY, and the slow path publishes what it finished. A
+ * writer that interrupts after the read of tail, and does not publish
+ * because it is nested, changes tail: the outermost one sees that after
+ * it has left, and publishes again.
  */
 static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
 					      size_t held)
 {
-	long pos;
+	unsigned long pos = READ_ONCE(buf->tail);
 
-	if (local_read(&buf->nest) != 1) {
+	if (likely(local_read(&buf->nest) == 1)) {
+		/*
+		 * The bytes of the slots are visible before readers learn
+		 * of them. Pairs with the acquire in relayx_buf_committed().
+		 */
+		smp_store_release(&buf->committed, pos - held);
 		local_dec(&buf->nest);
-		return;
-	}
-	for (;;) {
-		pos = local_read(&buf->tail);
-		if (unlikely(READ_ONCE(buf->handed) != buf->subbufs_produced ||
-			     relayx_pos_off(pos) > buf->chan->subbuf_size))
-			relayx_publish_slow(buf, held);
-		else
-			/*
-			 * The bytes of the slots are visible before readers
-			 * learn of them. Pairs with the acquire in
-			 * relayx_hold_unread().
-			 */
-			smp_store_release(&buf->committed,
-					  relayx_pos_off(pos) - held);
-		local_dec(&buf->nest);
-		if (likely(local_read(&buf->tail) == pos))
+		/* tail is read again, after the decrement. */
+		barrier();
+		if (likely(buf->tail == pos))
 			return;
 		local_inc(&buf->nest);
 	}
+	relayx_commit_slow(buf, held);
 }
 
 /* Copy a message into @buf and publish it; the caller pins the CPU. */
@@ -424,8 +452,8 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 	void *slot;
 
 	local_inc(&buf->nest);
-	slot = relayx_buf_reserve(buf, length);
-	if (slot)
+	if (likely(relayx_buf_claim(buf, length, &slot)) ||
+	    (slot = relayx_reserve_slow(buf, length)))
 		memcpy(slot, data, length);
 	relayx_buf_commit(buf, 0);
 }
@@ -444,8 +472,9 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 static inline void relayx_write(struct relayx_chan *chan, const void *data,
 				size_t length)
 {
-	relayx_buf_write(*get_cpu_ptr(chan->buf), data, length);
-	put_cpu_ptr(chan->buf);
+	preempt_disable();
+	relayx_buf_write(this_cpu_read(*chan->buf), data, length);
+	preempt_enable();
 }
 
 /**
@@ -481,14 +510,16 @@ static inline void __relayx_write(struct relayx_chan *chan, const void *data,
 static inline void *relayx_write_begin(struct relayx_chan *chan,
 				       size_t length)
 {
-	struct relayx_buf *buf = *get_cpu_ptr(chan->buf);
+	struct relayx_buf *buf;
 	void *slot;
 
+	preempt_disable();
+	buf = this_cpu_read(*chan->buf);
 	local_inc(&buf->nest);
 	slot = relayx_buf_reserve(buf, length);
 	if (!slot) {
 		relayx_buf_commit(buf, 0);
-		put_cpu_ptr(chan->buf);
+		preempt_enable();
 	}
 	return slot;
 }
@@ -501,8 +532,8 @@ static inline void *relayx_write_begin(struct relayx_chan *chan,
  */
 static inline void relayx_write_end(struct relayx_chan *chan)
 {
-	relayx_buf_commit(*this_cpu_ptr(chan->buf), 0);
-	put_cpu_ptr(chan->buf);
+	relayx_buf_commit(this_cpu_read(*chan->buf), 0);
+	preempt_enable();
 }
 
 /**
@@ -524,7 +555,7 @@ static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 	void *slot;
 
 	lockdep_assert_preemption_disabled();
-	buf = *this_cpu_ptr(chan->buf);
+	buf = this_cpu_read(*chan->buf);
 	local_inc(&buf->nest);
 	slot = relayx_buf_reserve(buf, length);
 	relayx_buf_commit(buf, slot ? length : 0);

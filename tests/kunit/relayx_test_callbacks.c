@@ -114,7 +114,7 @@ static void relayx_cb_header_too_big(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
 		KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)sizes[i]);
 		/* What readers are told is complete stays inside too. */
-		KUNIT_EXPECT_LE(test, smp_load_acquire(&buf->committed),
+		KUNIT_EXPECT_LE(test, relayx_buf_committed(buf),
 				(size_t)SB);
 		migrate_enable();
 		relayx_close(chan);

@@ -312,7 +312,7 @@ static void relayx_printf_in_place(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
 	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), 10 + sizeof(want));
 	KUNIT_EXPECT_EQ(test, memcmp(buf->data + 10, want, sizeof(want)), 0);
-	KUNIT_EXPECT_EQ(test, buf->committed, relayx_buf_offset(buf));
+	KUNIT_EXPECT_EQ(test, relayx_buf_committed(buf), relayx_buf_offset(buf));
 	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 2ULL);
 	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes), (u64)(10 + sizeof(want)));
 	migrate_enable();
@@ -394,7 +394,7 @@ static void relayx_printf_full(struct kunit *test)
 	ret = relayx_printf(chan, "%s", "tail");
 	KUNIT_EXPECT_EQ(test, ret, 5);
 	KUNIT_EXPECT_EQ(test, buf->padding[NSB - 1], (u32)40);
-	KUNIT_EXPECT_EQ(test, buf->committed, (size_t)5);
+	KUNIT_EXPECT_EQ(test, relayx_buf_committed(buf), (size_t)5);
 	KUNIT_EXPECT_PTR_EQ(test, buf->data, relayx_subbuf_addr(buf, 0));
 	KUNIT_EXPECT_EQ(test, memcmp(buf->data, "tail", 5), 0);
 	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), (u64)NSB + 1);
