@@ -551,23 +551,32 @@ static void relayx_publish_subbuf(struct relayx_buf *buf)
 }
 
 /*
- * RELAYX_NEST_DIRTY is set by the switch, in any writer, and cleared by
- * the outermost one before it publishes; nested writers move the count
- * around it, hence the exchanges.
+ * RELAYX_NEST_DIRTY is set by the switch, in any writer, and by the
+ * outermost writer while tail is closed; only the outermost one clears
+ * it, before it publishes. Setting is a compare and exchange: two setters
+ * may interrupt each other (a switch in an interrupt of the outermost
+ * writer's slow commit), and the bit must not be added twice. Clearing
+ * is a test and a subtraction, which a setter may interrupt, never the
+ * other way round; it then finds the bit set and leaves it, and the
+ * outermost writer, which reads handed and tail after clearing, publishes
+ * that switch's work anyway.
  */
-static void relayx_nest_mark(struct relayx_buf *buf, bool dirty)
+static void relayx_nest_set_dirty(struct relayx_buf *buf)
 {
-	long nest = local_read(&buf->nest), seen, want;
+	long nest = local_read(&buf->nest), seen;
 
-	for (;;) {
-		want = dirty ? nest | RELAYX_NEST_DIRTY : nest & ~RELAYX_NEST_DIRTY;
-		if (want == nest)
-			return;
-		seen = local_cmpxchg(&buf->nest, nest, want);
+	while (!(nest & RELAYX_NEST_DIRTY)) {
+		seen = local_cmpxchg(&buf->nest, nest, nest | RELAYX_NEST_DIRTY);
 		if (seen == nest)
 			return;
 		nest = seen;
 	}
+}
+
+static void relayx_nest_clear_dirty(struct relayx_buf *buf)
+{
+	if (local_read(&buf->nest) & RELAYX_NEST_DIRTY)
+		local_sub(RELAYX_NEST_DIRTY, &buf->nest);
 }
 
 /*
@@ -586,7 +595,7 @@ static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
 		smp_store_release(&buf->committed, pos - held);
 		return;
 	}
-	relayx_nest_mark(buf, true);
+	relayx_nest_set_dirty(buf);
 	if (buf->prev_pending)
 		smp_store_release(&buf->committed, chan->subbuf_size -
 				  buf->padding[buf->entered % chan->n_subbufs]);
@@ -612,7 +621,7 @@ void relayx_commit_slow(struct relayx_buf *buf, size_t held)
 		return;
 	}
 	for (;;) {
-		relayx_nest_mark(buf, false);
+		relayx_nest_clear_dirty(buf);
 		while (buf->subbufs_produced != READ_ONCE(buf->handed))
 			relayx_publish_subbuf(buf);
 		pos = READ_ONCE(buf->tail);
@@ -631,7 +640,8 @@ EXPORT_SYMBOL_GPL(relayx_commit_slow);
 static void relayx_gate_leave(struct relayx_buf *buf)
 {
 	/* entered is published before readers may take a hold again. */
-	atomic_long_fetch_andnot_release(RELAYX_GATE_ENTERING, &buf->gate);
+	smp_mb__before_atomic();
+	atomic_long_andnot(RELAYX_GATE_ENTERING, &buf->gate);
 }
 
 /*
@@ -714,7 +724,7 @@ static bool relayx_switch(struct relayx_buf *buf, size_t length, bool force)
 	/* A writer this one interrupted may have switched already. */
 	if (!force && off + length <= chan->subbuf_size)
 		return true;
-	relayx_nest_mark(buf, true);
+	relayx_nest_set_dirty(buf);
 	/*
 	 * Close the current sub-buffer, unless a refused switch did. From
 	 * the zero limit on, claims fail (an NMI's message is dropped); one
@@ -1256,86 +1266,18 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
-/*
- * relayx_vprintf() formats here first, on the stack: a message that fits
- * is then one copy, as relayx_write()'s; a longer one is formatted again,
- * straight into its slot.
- */
-#define RELAYX_PRINTF_STACK	128
-
-/**
- * relayx_vprintf - format a message into the current CPU's buffer
- * @chan: the channel
- * @fmt: printf-style format
- * @args: its arguments
- *
- * The message is the formatted text and its terminating NUL, so that a
- * reader can split a stream of them; at most subbuf_size bytes with the
- * NUL. Up to RELAYX_PRINTF_STACK bytes it is formatted once, on the
- * stack, and copied; a longer one is measured there and formatted again
- * into the slot it reserves (relayx_write_begin()). Nothing is formatted
- * into the buffer before it is reserved: a writer of an interrupt or NMI
- * may claim that space meanwhile. A message that does not fit in a
- * sub-buffer is dropped and counted as too big, never truncated; one
- * that finds the buffer full is counted as dropped, as relayx_write()
- * does. Safe in any context, NMI included.
- *
- * Return: the bytes written (the text and its NUL), or 0 when the
- * message was dropped.
- */
-int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
-{
-	char text[RELAYX_PRINTF_STACK];
-	size_t length;
-	va_list first;
-	char *slot;
-
-	va_copy(first, args);
-	length = vsnprintf(text, sizeof(text), fmt, first) + 1;
-	va_end(first);
-	slot = relayx_write_begin(chan, length);
-	if (!slot)
-		return 0;
-	if (length <= sizeof(text))
-		memcpy(slot, text, length);
-	else
-		vsnprintf(slot, length, fmt, args);
-	relayx_write_end(chan);
-	return length;
-}
-EXPORT_SYMBOL_GPL(relayx_vprintf);
-
-/**
- * relayx_printf - format a message straight into the current CPU's buffer
- * @chan: the channel
- * @fmt: printf-style format, then its arguments
- *
- * See relayx_vprintf().
- *
- * Return: the bytes written (the text and its NUL), or 0 when the
- * message was dropped.
- */
-int relayx_printf(struct relayx_chan *chan, const char *fmt, ...)
-{
-	va_list args;
-	int ret;
-
-	va_start(args, fmt);
-	ret = relayx_vprintf(chan, fmt, args);
-	va_end(args);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(relayx_printf);
-
 static int __init relayx_init(void)
 {
 	int err = relayx_testhooks_init();
 
 	if (err)
 		return err;
-	err = relayx_hotcpu_init();
+	err = relayx_printf_init();
 	if (err)
 		goto out_hooks;
+	err = relayx_hotcpu_init();
+	if (err)
+		goto out_printf;
 	/* Last: the device may be used as soon as it exists. */
 	err = relayx_dev_init();
 	if (err)
@@ -1344,6 +1286,8 @@ static int __init relayx_init(void)
 
 out_hotcpu:
 	relayx_hotcpu_exit();
+out_printf:
+	relayx_printf_exit();
 out_hooks:
 	relayx_testhooks_exit();
 	return err;
@@ -1353,6 +1297,7 @@ static void __exit relayx_exit(void)
 {
 	relayx_dev_exit();
 	relayx_hotcpu_exit();
+	relayx_printf_exit();
 	relayx_testhooks_exit();
 }
 

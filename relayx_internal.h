@@ -39,6 +39,10 @@ void relayx_buf_read_stats(struct relayx_buf *buf,
 #define RELAYX_GATE_ENTERING	BIT(0)
 #define RELAYX_GATE_HELD	BIT(1)
 
+/* relay_printf.c: relayx_printf() */
+int relayx_printf_init(void);
+void relayx_printf_exit(void);
+
 /* relay_consume.c: the consumer side of the protocol */
 /* Where the bytes read() copied came from; see relayx_read_commit(). */
 struct relayx_read_pos {

@@ -108,7 +108,7 @@ struct relayx_buf_tally {
  * readers must be given (sub-buffers handed over, or a sub-buffer closed),
  * so the outermost writer's commit takes the slow path.
  */
-#define RELAYX_NEST_DIRTY	BIT(BITS_PER_LONG - 2)
+#define RELAYX_NEST_DIRTY	BIT(30)	/* an immediate operand on x86-64 */
 
 /**
  * struct relayx_buf - one per-cpu (or the global) buffer of a channel

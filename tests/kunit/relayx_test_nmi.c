@@ -6,7 +6,9 @@
  * relayx_write_begin() and relayx_write_end() on the same CPU is what an
  * interrupt arriving there does. The last two run four writers on one
  * CPU at once: a kthread, a softirq hrtimer, a hard-irq hrtimer and an
- * NMI handler, with NMIs sent by IPI from another CPU. Every record
+ * NMI handler, with NMIs sent by IPI from another CPU; they write with
+ * relayx_write(), except the hard irq (relayx_write_begin() and
+ * relayx_write_end()) and the NMI (relayx_printf(), in text). Every record
  * carries its context and that context's attempt number; afterwards the
  * buffer is walked and each context's records must be in order, and all
  * attempts must be in the buffer or counted as dropped. Each context
@@ -218,6 +220,10 @@ struct ctx_record {
 	u64 seq;
 };
 
+/* relayx_printf()'s records: 'P', the context, the sequence number, NUL. */
+#define TEXT_FMT	"P%1u%013llu"
+#define TEXT_MARK	'P'
+
 #define SOFT_PERIOD_NS	(70 * NSEC_PER_USEC)
 #define HARD_PERIOD_NS	(50 * NSEC_PER_USEC)
 #define RUN_MS		3000
@@ -247,10 +253,25 @@ static void ctx_write(struct nest_run *r, u32 ctx)
 
 	if (rec.cpu != r->cpu)
 		r->wrong_cpu = true;
+	struct ctx_record *slot;
+
 	/* Another writer of the buffer is between its reserve and commit. */
 	if (local_read(&r->buf->nest) & ~RELAYX_NEST_DIRTY)
 		r->nested[ctx]++;
-	relayx_write(r->chan, &rec, sizeof(rec));
+	switch (ctx) {
+	case CTX_NMI:
+		relayx_printf(r->chan, TEXT_FMT, ctx, rec.seq);
+		break;
+	case CTX_HARDIRQ:
+		slot = relayx_write_begin(r->chan, sizeof(*slot));
+		if (slot) {
+			*slot = rec;
+			relayx_write_end(r->chan);
+		}
+		break;
+	default:
+		relayx_write(r->chan, &rec, sizeof(rec));
+	}
 }
 
 static enum hrtimer_restart soft_fire(struct hrtimer *t)
@@ -342,6 +363,21 @@ static void nmi_teardown(void)
 }
 #endif
 
+/* Parse a relayx_printf() record into @rec; it ran on the test's CPU. */
+static void text_record(struct kunit *test, const char *text,
+			unsigned int cpu, struct ctx_record *rec)
+{
+	char digits[14];
+
+	KUNIT_ASSERT_EQ(test, text[sizeof(*rec) - 1], '\0');
+	KUNIT_ASSERT_EQ(test, strlen(text), sizeof(*rec) - 1);
+	rec->ctx = text[1] - '0';
+	rec->cpu = cpu;
+	memcpy(digits, text + 2, 13);
+	digits[13] = '\0';
+	KUNIT_ASSERT_EQ(test, kstrtoull(digits, 10, &rec->seq), 0);
+}
+
 /* Walk the sub-buffers @first..@last - 1 and check every record in them. */
 static void check_ctx_records(struct kunit *test, struct nest_run *r,
 			      size_t first, size_t last)
@@ -349,8 +385,8 @@ static void check_ctx_records(struct kunit *test, struct nest_run *r,
 	struct relayx_chan *chan = r->chan;
 	struct relayx_buf *buf = r->buf;
 	u64 next[NR_CTX] = { 0 }, found = 0;
+	struct ctx_record *rec, copy;
 	size_t seq, off, len;
-	struct ctx_record *rec;
 
 	for (seq = first; seq < last; seq++) {
 		len = chan->subbuf_size - buf->padding[seq % chan->n_subbufs];
@@ -358,6 +394,11 @@ static void check_ctx_records(struct kunit *test, struct nest_run *r,
 		for (off = 0; off < len; off += sizeof(*rec)) {
 			rec = relayx_subbuf_addr(buf, seq % chan->n_subbufs) +
 			      off;
+			if (*(char *)rec == TEXT_MARK)
+				text_record(test, (char *)rec, r->cpu, &copy);
+			else
+				copy = *rec;
+			rec = &copy;
 			KUNIT_ASSERT_LT(test, rec->ctx, (u32)NR_CTX);
 			KUNIT_ASSERT_EQ(test, rec->cpu, r->cpu);
 			/* Drops and laps leave gaps, never disorder. */
