@@ -596,9 +596,11 @@ static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
 		return;
 	}
 	relayx_nest_set_dirty(buf);
-	if (buf->prev_pending)
-		smp_store_release(&buf->committed, chan->subbuf_size -
-				  buf->padding[buf->entered % chan->n_subbufs]);
+	if (!buf->prev_pending)
+		return;
+	/* Pairs with the acquire in relayx_buf_committed(). */
+	smp_store_release(&buf->committed, chan->subbuf_size -
+			  buf->padding[buf->entered % chan->n_subbufs]);
 }
 
 /**
