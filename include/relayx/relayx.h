@@ -452,13 +452,13 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 	void *slot;
 
 	local_inc(&buf->nest);
-	if (likely(relayx_buf_claim(buf, length, &slot))) {
-		memcpy(slot, data, length);
-	} else {
+	if (unlikely(!relayx_buf_claim(buf, length, &slot))) {
 		slot = relayx_reserve_slow(buf, length);
-		if (slot)
-			memcpy(slot, data, length);
+		if (!slot)
+			goto out;
 	}
+	memcpy(slot, data, length);
+out:
 	relayx_buf_commit(buf, 0);
 }
 
