@@ -710,8 +710,8 @@ static bool relayx_overwrites_writer(struct relayx_buf *buf, size_t seq)
  * Move the writer of @buf to its next sub-buffer, interrupts off and
  * buf->switching set: only an NMI can interrupt, and it then claims from
  * the current sub-buffer or drops its message. Unless @force, a
- * sub-buffer with room for @length (a writer this one interrupted may have
- * switched already) is kept. A message that is dropped is counted here.
+ * sub-buffer with room for @length (an interrupt's writer may have
+ * switched since this one's claim failed) is kept. A message that is dropped is counted here.
  *
  * Return: true when @length bytes may now be claimed.
  */
@@ -723,7 +723,7 @@ static bool relayx_switch(struct relayx_buf *buf, size_t length, bool force)
 	void *next_data, *prev;
 	int accepted;
 
-	/* A writer this one interrupted may have switched already. */
+	/* An interrupt's writer may have switched since the claim failed. */
 	if (!force && off + length <= chan->subbuf_size)
 		return true;
 	relayx_nest_set_dirty(buf);

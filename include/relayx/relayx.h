@@ -90,9 +90,9 @@ struct relayx_buf_tally {
 /*
  * buf->tail packs the write position: the offset in the current
  * sub-buffer in the low RELAYX_OFF_BITS bits, and above them a generation
- * that every sub-buffer switch moves on, so that a writer's compare and
- * exchange fails if a nested writer switched sub-buffers meanwhile, even
- * one that left the offset where it was. An offset of subbuf_size + 1
+ * that moves on whenever a sub-buffer is closed or a switch refused, so
+ * that a writer's compare and exchange fails if a nested writer switched
+ * sub-buffers meanwhile, even one that left the offset where it was. An offset of subbuf_size + 1
  * (never a valid end) marks a finished sub-buffer whose successor was not
  * entered yet (a refused switch). buf->limit is the packed end of the
  * current sub-buffer, 0 while there is none, and buf->base the address
