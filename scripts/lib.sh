@@ -50,6 +50,21 @@ newest_abi() {	# newest_abi SERIES FLAVOUR
 		sort -V | tail -1
 }
 
+# The user-space programs the guests run, and the modules the user tests
+# load from MODULE-DIR: one list for make check and make check-kcsan.
+user_sources() {
+	echo samples/relayx_sample_report.c tests/user/*.c \
+		tools/bench/relayx_bench_reader.c tools/collect/relayx_collect.c
+}
+
+user_test_modules() {	# user_test_modules MODULE-DIR
+	echo "$1/samples/relayx_sample.ko" \
+		"$1/tests/compat/relayx_compat_client.ko" \
+		"$1/tests/module/relayx_testmod.ko" "$1/relayx.ko" \
+		"$1/tests/module/relayx_irqwin.ko" \
+		"$1/tests/module/relayx_upstream_client.ko"
+}
+
 # Build a user-space program of the project: static (the guests have no
 # libc), warnings as errors, with the uapi and sample headers.
 user_cc() {	# user_cc SRC OUT

@@ -375,14 +375,21 @@ static __always_inline bool relayx_buf_claim(struct relayx_buf *buf,
 	for (;;) {
 		/*
 		 * limit and base are read after tail (the exchange is a
-		 * barrier too); plain reads, of data of this CPU's writers.
+		 * barrier too). Only writers of this CPU store them, and one
+		 * that interrupts here makes the exchange fail: the reads may
+		 * race with it, on purpose (data_race()), and stay plain so
+		 * that the compiler compares with memory directly.
 		 */
 		barrier();
 		end = pos + length;
-		/* The first test: a length so large that the sum wrapped. */
-		if (unlikely(end < length) || unlikely(end > buf->limit))
+		/* A length so large that the sum wrapped. */
+		if (unlikely(end < length))
 			return false;
-		base = buf->base;
+		/* Racy on purpose, as said above. */
+		if (unlikely(end > data_race(buf->limit)))
+			return false;
+		/* Racy on purpose, as said above. */
+		base = data_race(buf->base);
 		seen = cmpxchg_local(&buf->tail, pos, end);
 		if (likely(seen == pos))
 			break;
@@ -438,7 +445,8 @@ static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
 		local_dec(&buf->nest);
 		/* tail is read again, after the decrement. */
 		barrier();
-		if (likely(buf->tail == pos))
+		/* Moved by interrupts' writers at any time: racy on purpose. */
+		if (likely(data_race(buf->tail) == pos))
 			return;
 		local_inc(&buf->nest);
 	}
