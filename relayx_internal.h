@@ -24,7 +24,7 @@ static inline struct relayx_buf *relayx_chan_buf(struct relayx_chan *chan,
 	return smp_load_acquire(per_cpu_ptr(chan->buf, cpu));
 }
 
-/* relay_core.c: protocol */
+/* relay_chan.c: the channel's life */
 struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu);
 void relayx_chan_set_global(struct relayx_chan *chan, bool is_global);
 void relayx_buf_put(struct relayx_buf *buf);
@@ -38,6 +38,9 @@ void relayx_buf_read_stats(struct relayx_buf *buf,
  */
 #define RELAYX_GATE_ENTERING	BIT(0)
 #define RELAYX_GATE_HELD	BIT(1)
+
+/* relay_writer.c: the writer's slow path */
+void relayx_writer_close(struct relayx_buf *buf);
 
 /* relay_printf.c: relayx_printf() */
 int relayx_printf_init(void);

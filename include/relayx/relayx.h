@@ -347,7 +347,7 @@ static inline size_t relayx_buf_offset(struct relayx_buf *buf)
  */
 static inline size_t relayx_buf_committed(struct relayx_buf *buf)
 {
-	/* Pairs with the releases in relayx_buf_commit() and relay_core.c. */
+	/* Pairs with the releases in relayx_buf_commit() and relay_writer.c. */
 	return relayx_pos_off(smp_load_acquire(&buf->committed));
 }
 
