@@ -150,21 +150,24 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 }
 
 /**
- * relayx_read_copy - copy the next bytes read() returns
+ * relayx_read_find - find the next bytes read() returns
  * @buf: the buffer, read_mutex held
- * @dst: where to, a kernel buffer
  * @max: how many at most
- * @pos: set to where they were, for relayx_read_commit()
+ * @pos: set to where they are, for relayx_read_intact() and
+ *	relayx_read_commit()
+ * @src: set to their address in the buffer
  *
- * The sub-buffer is held during the copy only, so that it is not torn by
- * the writer; nothing is consumed yet. read() passes the bytes on to user
- * space without holding anything, then commits what got there.
+ * Nothing is held once this returns: read() copies straight from the
+ * buffer to user space with no lock and no hold, so that neither the
+ * writer nor the other readers ever wait for a user copy. The writer may
+ * lap the bytes meanwhile (overwrite mode); relayx_read_intact() tells
+ * afterwards whether it did. Nothing is consumed yet.
  *
- * Return: how many bytes were copied; -EAGAIN when there is nothing to
+ * Return: how many bytes are at @src; -EAGAIN when there is nothing to
  * read; -EBUSY while an mmap consumer holds a sub-buffer.
  */
-ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
-			 struct relayx_read_pos *pos)
+ssize_t relayx_read_find(struct relayx_buf *buf, size_t max,
+			 struct relayx_read_pos *pos, const void **src)
 {
 	size_t seq, off, len;
 	int ret;
@@ -172,17 +175,47 @@ ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
 	lockdep_assert_held(&buf->read_mutex);
 	if (buf->holder)
 		return -EBUSY;
+	/* The hold makes sure seq was not lapped when limit was read. */
 	ret = relayx_hold_unread(buf, false, &seq, &off, &len);
 	if (ret)
 		return ret;
-	len = min(len, max);
-	memcpy(dst, relayx_subbuf_addr(buf, seq % buf->chan->n_subbufs) + off,
-	       len);
 	relayx_unhold(buf);
 	pos->seq = seq;
 	pos->off = off;
 	pos->resets = buf->resets;
-	return len;
+	*src = relayx_subbuf_addr(buf, seq % buf->chan->n_subbufs) + off;
+	return min(len, max);
+}
+
+/**
+ * relayx_read_intact - tell whether bytes read() copied are whole
+ * @buf: the buffer
+ * @pos: where relayx_read_find() found them
+ *
+ * Call it after the copy. The bytes were whole unless the writer started
+ * to overwrite sub-buffer @pos->seq before the copy ended: it then
+ * entered @pos->seq + n_subbufs, or is entering a sub-buffer right now
+ * (its subbuf_start callback may be writing a header there before
+ * entered moves). Both are seen here if the copy saw any byte of it, as
+ * in a seqcount: the writer raises ENTERING with a fully ordered atomic
+ * before the callback writes, stores entered before it drops ENTERING
+ * (a full barrier) and before any message is claimed in the sub-buffer;
+ * this reads the gate, then entered, after the copy's loads. A false
+ * answer may also come from a switch into another sub-buffer: read()
+ * then only copies again.
+ *
+ * Return: true when no byte of the copy can be the writer's newer data.
+ */
+bool relayx_read_intact(struct relayx_buf *buf,
+			const struct relayx_read_pos *pos)
+{
+	/* The copy's loads, then the gate: pairs with relayx_gate_enter(). */
+	smp_rmb();
+	if (atomic_long_read(&buf->gate) & RELAYX_GATE_ENTERING)
+		return false;
+	/* The gate, then entered: pairs with relayx_gate_leave(). */
+	smp_rmb();
+	return !relayx_lapped(buf, pos->seq);
 }
 
 /**
@@ -194,8 +227,8 @@ ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
  * Like a seqcount reader, read() let go of everything while it copied to
  * user space: the commit only counts if nothing consumed those bytes
  * meanwhile (another reader, relayx_subbufs_consumed(), an mmap consumer,
- * relayx_reset()). The writer may have lapped them since: what user space
- * got was whole when it was copied, and the next read skips the rest.
+ * relayx_reset()). Whether the writer lapped them is relayx_read_intact()'s
+ * to tell, before this.
  *
  * Return: true when the bytes are consumed; false when read() must
  * neither count them nor consume them, and look again.

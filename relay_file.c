@@ -62,67 +62,85 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
 }
 
 /*
+ * Copy @len bytes at @src, in @buf, to @to, a page at a time (test
+ * builds may stop between two pages, where a writer can lap what is
+ * being copied). The writer may be writing these bytes meanwhile in
+ * overwrite mode, which is why the copy is validated afterwards; KCSAN
+ * is told that the race is known.
+ *
+ * Return: how many bytes reached @to.
+ */
+static size_t relayx_read_out(struct relayx_buf *buf, const void *src,
+			      size_t len, struct iov_iter *to)
+{
+	size_t done = 0, part, got;
+
+	while (done < len) {
+		part = min_t(size_t, len - done,
+			     PAGE_SIZE - offset_in_page(src + done));
+		got = data_race(copy_to_iter(src + done, part, to));
+		done += got;
+		if (got < part || done == len)
+			break;
+		relayx_hook(buf, RELAYX_HOOK_READ_PAGE);
+	}
+	return done;
+}
+
+/*
  * A consuming read of the byte stream into @to, padding left out. Bytes
  * that reach @to are consumed; a fault (or a full pipe) stops the read
  * there, and fails it with -EFAULT when nothing was copied. Never blocks:
  * poll() says when there is something to read.
  *
- * The bytes go through a kernel buffer: the sub-buffer is held, and
- * read_mutex taken, only while they are copied there. Neither is held
- * across the copy to @to, which may fault and take long, so that the
- * writer may still lap the sub-buffer (overwrite mode) and poll and the
- * ioctls do not wait. They are consumed after that copy, if nobody
- * consumed them meanwhile (relayx_read_commit()).
+ * One copy, from the buffer's pages to @to, with no lock and no hold:
+ * the copy may fault and take long, and the writer (overwrite mode), poll
+ * and the ioctls never wait for it. read_mutex is taken to find the bytes
+ * and again to consume them, which counts only if the writer did not lap
+ * them during the copy (relayx_read_intact()) and nobody consumed them
+ * meanwhile (relayx_read_commit()). Otherwise what went to @to is taken
+ * back and the next unread bytes are copied over it.
  */
 static ssize_t relayx_read_to_iter(struct relayx_buf *buf, struct iov_iter *to)
 {
-	size_t count = iov_iter_count(to), done = 0, missed = 0;
-	size_t chunk = min_t(size_t, count, PAGE_SIZE);
+	size_t count = iov_iter_count(to), done = 0, got;
 	struct relayx_read_pos pos;
-	ssize_t copied = 0;
-	void *bounce;
-	bool taken;
+	bool taken, faulted = false;
+	ssize_t found = 0;
+	const void *src;
 
-	if (!count)
-		return 0;
-	bounce = kmalloc(chunk, GFP_KERNEL);
-	if (!relayx_alloc_seen(RELAYX_ALLOC_READ_BOUNCE, bounce))
-		return -ENOMEM;
 	while (done < count) {
 		if (mutex_lock_interruptible(&buf->read_mutex)) {
-			copied = -ERESTARTSYS;
+			found = -ERESTARTSYS;
 			break;
 		}
-		copied = relayx_read_copy(buf, bounce, min(chunk, count - done),
-					  &pos);
+		found = relayx_read_find(buf, count - done, &pos, &src);
 		mutex_unlock(&buf->read_mutex);
-		if (copied < 0)
+		if (found < 0)
 			break;
 		relayx_hook(buf, RELAYX_HOOK_READ_COPY);
-		missed = copied - copy_to_iter(bounce, copied, to);
+		got = relayx_read_out(buf, src, found, to);
 		mutex_lock(&buf->read_mutex);
-		taken = relayx_read_commit(buf, &pos, copied - missed);
+		taken = relayx_read_intact(buf, &pos) &&
+			relayx_read_commit(buf, &pos, got);
 		mutex_unlock(&buf->read_mutex);
 		if (!taken) {
-			/*
-			 * Consumed by someone else: copy what is next instead,
-			 * over what went to @to in vain.
-			 */
-			iov_iter_revert(to, copied - missed);
-			missed = 0;
+			/* Copy what is next instead, over what went to @to. */
+			iov_iter_revert(to, got);
 			continue;
 		}
-		done += copied - missed;
-		if (missed)
+		done += got;
+		if (got < found) {
+			faulted = true;
 			break;
+		}
 	}
-	kfree(bounce);
 	if (done)
 		return done;
-	if (missed)
+	if (faulted)
 		return -EFAULT;
-	if (copied == -ERESTARTSYS || copied == -EBUSY)
-		return copied;
+	if (found == -ERESTARTSYS || found == -EBUSY)
+		return found;
 	return 0;
 }
 

@@ -31,7 +31,6 @@ static const char *const relayx_alloc_names[RELAYX_ALLOC_NR] = {
 	[RELAYX_ALLOC_FILE] = "file",
 	[RELAYX_ALLOC_STATS_NAME] = "stats_name",
 	[RELAYX_ALLOC_STATS_FILE] = "stats_file",
-	[RELAYX_ALLOC_READ_BOUNCE] = "read_bounce",
 };
 
 static atomic_long_t relayx_alloc_reached[RELAYX_ALLOC_NR];

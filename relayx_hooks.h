@@ -27,6 +27,8 @@ enum relayx_hook_point {
 	RELAYX_HOOK_CONSUME,
 	/* read() is about to copy to user space */
 	RELAYX_HOOK_READ_COPY,
+	/* read() copied a page to user space, and has more to copy */
+	RELAYX_HOOK_READ_PAGE,
 	/* relayx_buf_update_size(): the file's dentry is read, not yet used */
 	RELAYX_HOOK_UPDATE_SIZE,
 	RELAYX_HOOK_NR
@@ -46,7 +48,6 @@ enum relayx_alloc_site {
 	RELAYX_ALLOC_FILE,		/* a buffer file (create_buf_file) */
 	RELAYX_ALLOC_STATS_NAME,	/* the stats file's name */
 	RELAYX_ALLOC_STATS_FILE,	/* the stats file */
-	RELAYX_ALLOC_READ_BOUNCE,	/* read()'s bounce buffer */
 	RELAYX_ALLOC_NR
 };
 

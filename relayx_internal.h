@@ -54,8 +54,10 @@ struct relayx_read_pos {
 	unsigned long resets;
 };
 
-ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
-			 struct relayx_read_pos *pos);
+ssize_t relayx_read_find(struct relayx_buf *buf, size_t max,
+			 struct relayx_read_pos *pos, const void **src);
+bool relayx_read_intact(struct relayx_buf *buf,
+			const struct relayx_read_pos *pos);
 bool relayx_read_commit(struct relayx_buf *buf,
 			const struct relayx_read_pos *pos, size_t bytes);
 bool relayx_buf_done(struct relayx_buf *buf);

@@ -451,12 +451,161 @@ static void relayx_consume_read_copy_holds_nothing(struct kunit *test)
 	relayx_buf_put(buf);
 }
 
+/*
+ * read() into a kernel buffer (a kvec), rd_data, so that the test sees
+ * the bytes: at most one sub-buffer of RD_SB bytes, two pages.
+ */
+#define RD_SB	(2 * PAGE_SIZE)
+#define RD_MSG	256
+static u8 rd_data[RD_SB];
+
+static int call_read_kvec(struct consume_call *c)
+{
+	struct kvec kv = { .iov_base = rd_data, .iov_len = sizeof(rd_data) };
+	struct kiocb kiocb;
+	struct iov_iter to;
+
+	memset(rd_data, 0, sizeof(rd_data));
+	init_sync_kiocb(&kiocb, c->file);
+	iov_iter_kvec(&to, READ, &kv, 1, sizeof(kv));
+	return relayx_file_operations.read_iter(&kiocb, &to);
+}
+
+/* @times messages of RD_MSG bytes of @byte, on the current CPU. */
+static void write_msgs(struct relayx_chan *chan, int times, u8 byte)
+{
+	u8 pattern[RD_MSG];
+
+	memset(pattern, byte, sizeof(pattern));
+	while (times--)
+		relayx_write(chan, pattern, sizeof(pattern));
+}
+
+/*
+ * A reader parked halfway through its copy to user space, between the
+ * two pages of a sub-buffer, while @meanwhile runs. Sub-buffer 0 holds
+ * 0x11 bytes, and is complete when the reader starts. Returns what
+ * read() returned; its bytes are in rd_data.
+ */
+static int read_parked(struct kunit *test, struct relayx_chan *chan,
+		       void (*meanwhile)(struct kunit *test,
+					 struct relayx_chan *chan))
+{
+	struct consume_call *reader;
+	struct relayx_park park;
+	struct relayx_buf *buf;
+	struct file *file;
+	int ret;
+
+	/* The test's CPU: its writes go to the buffer read() reads. */
+	buf = relayx_test_pin(chan);
+	/* What the reader's open file would hold, beyond a close. */
+	relayx_buf_get(buf);
+	/* Sub-buffer 0, whole, and the first message of sub-buffer 1. */
+	write_msgs(chan, RD_SB / RD_MSG + 1, 0x11);
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	file->private_data = buf;
+	reader = new_call(test, buf, call_read_kvec);
+	reader->file = file;
+	relayx_park_arm(&park, buf, RELAYX_HOOK_READ_PAGE);
+	start_call(test, reader);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	meanwhile(test, chan);
+	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_release(&park),
+			      "nothing ran while read() copied");
+	ret = end_call(test, reader);
+	relayx_buf_put(buf);
+	migrate_enable();
+	return ret;
+}
+
+/* Two laps of 0xa5 messages over every sub-buffer. */
+static void lap_twice(struct kunit *test, struct relayx_chan *chan)
+{
+	write_msgs(chan, 2 * NSB * RD_SB / RD_MSG, 0xa5);
+}
+
+/*
+ * The writer laps the sub-buffer read() is copying from: the first page
+ * went to user space before, the second after. read() must not return
+ * that torn copy: it copies the next unread bytes instead, which are
+ * all the writer's second lap.
+ */
+static void relayx_consume_read_lapped_mid_copy(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	int ret;
+
+	chan = relayx_open(NULL, NULL, RD_SB, NSB, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	ret = read_parked(test, chan, lap_twice);
+	KUNIT_EXPECT_GT(test, ret, 0);
+	if (ret > 0)
+		KUNIT_EXPECT_TRUE_MSG(test, all_bytes(rd_data, ret, 0xa5),
+				      "read() returned a copy the writer lapped: %*ph...",
+				      16, rd_data);
+	relayx_close(chan);
+}
+
+/* relayx_reset(), then new 0xa5 messages. */
+static void reset_refill(struct kunit *test, struct relayx_chan *chan)
+{
+	relayx_reset(chan);
+	write_msgs(chan, 3, 0xa5);
+}
+
+/*
+ * A reset under read()'s copy: the bytes copied before it are not
+ * returned as the stream's, and nothing of the old stream is consumed
+ * from the new one: read() returns the three new messages.
+ */
+static void relayx_consume_read_reset_mid_copy(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	int ret;
+
+	chan = relayx_open(NULL, NULL, RD_SB, NSB, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	ret = read_parked(test, chan, reset_refill);
+	KUNIT_EXPECT_EQ(test, ret, 3 * RD_MSG);
+	KUNIT_EXPECT_TRUE(test, all_bytes(rd_data, 3 * RD_MSG, 0xa5));
+	relayx_close(chan);
+}
+
+/* A flush, then the channel's close: neither changes a written byte. */
+static void flush_close(struct kunit *test, struct relayx_chan *chan)
+{
+	relayx_flush(chan);
+	relayx_close(chan);
+}
+
+/*
+ * Flush and close under read()'s copy (no-overwrite mode): the copy is
+ * whole and counts; the buffer outlives the close through the reference
+ * read_parked() holds for the reader's file.
+ */
+static void relayx_consume_read_flush_close_mid_copy(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	int ret;
+
+	chan = relayx_open(NULL, NULL, RD_SB, NSB, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	ret = read_parked(test, chan, flush_close);
+	KUNIT_EXPECT_EQ(test, ret, (int)RD_SB);
+	KUNIT_EXPECT_TRUE(test, all_bytes(rd_data, RD_SB, 0x11));
+}
+
 static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_end_of_stream),
 	KUNIT_CASE(relayx_consume_reset_excludes_reader),
 	KUNIT_CASE(relayx_consume_subbufs_consumed_in_writer),
 	KUNIT_CASE(relayx_consume_held_outlives_subbufs_consumed),
 	KUNIT_CASE(relayx_consume_read_copy_holds_nothing),
+	KUNIT_CASE(relayx_consume_read_lapped_mid_copy),
+	KUNIT_CASE(relayx_consume_read_reset_mid_copy),
+	KUNIT_CASE(relayx_consume_read_flush_close_mid_copy),
 	{}
 };
 
