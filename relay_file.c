@@ -78,6 +78,7 @@ static size_t relayx_read_out(struct relayx_buf *buf, const void *src,
 	while (done < len) {
 		part = min_t(size_t, len - done,
 			     PAGE_SIZE - offset_in_page(src + done));
+		/* Races with the writer on purpose; see above. */
 		got = data_race(copy_to_iter(src + done, part, to));
 		done += got;
 		if (got < part || done == len)
