@@ -10,6 +10,7 @@
 #include <linux/kthread.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 
 #include "relayx_test.h"
 #include "../../relayx_internal.h"
@@ -467,7 +468,7 @@ static int call_read_kvec(struct consume_call *c)
 
 	memset(rd_data, 0, sizeof(rd_data));
 	init_sync_kiocb(&kiocb, c->file);
-	iov_iter_kvec(&to, READ, &kv, 1, sizeof(kv));
+	iov_iter_kvec(&to, READ, &kv, 1, sizeof(rd_data));
 	return relayx_file_operations.read_iter(&kiocb, &to);
 }
 
