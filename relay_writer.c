@@ -209,10 +209,13 @@ static void relayx_count_big(struct relayx_buf *buf, size_t length)
  * sub-buffer not published yet (only the outermost writer publishes, once
  * every slot before tail is complete). Entering @seq overwrites @seq -
  * n_subbufs; while this writer is nested, that must be published already.
+ * The outermost writer has nobody to overwrite: the writers are counted
+ * without RELAYX_NEST_DIRTY, which this switch (or an interrupt's) has
+ * set already, so that the outermost one is never taken for nested.
  */
 static bool relayx_overwrites_writer(struct relayx_buf *buf, size_t seq)
 {
-	return local_read(&buf->nest) > 1 &&
+	return (local_read(&buf->nest) & ~RELAYX_NEST_DIRTY) > 1 &&
 	       seq - buf->subbufs_produced >= buf->chan->n_subbufs;
 }
 
