@@ -94,11 +94,23 @@ static void relayx_nest_clear_dirty(struct relayx_buf *buf)
  * while every finished sub-buffer was published. Between a finished
  * sub-buffer and the next (@pos closed), that is all of the finished one
  * if it is still pending, nothing otherwise; and commits stay slow.
+ *
+ * This runs with interrupts on. A writer that interrupts between the
+ * test of prev_pending and the reads of entered and padding may enter
+ * the next sub-buffer, and they would then give the new sub-buffer's
+ * padding (0) as the length of the pending one. Every switch moves tail
+ * (entering opens it, a refusal moves its generation), and tail never
+ * takes a value twice: if it still holds @pos after the reads, they saw
+ * one state. If not, nothing is stored, and the caller, which finds tail
+ * moved, goes round again. A writer that interrupts after the check
+ * leaves subbufs_produced alone (it is nested), so the length stored is
+ * still that of sub-buffer subbufs_produced.
  */
 static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
 			       size_t held)
 {
 	struct relayx_chan *chan = buf->chan;
+	size_t len;
 
 	if (relayx_pos_off(pos) <= chan->subbuf_size) {
 		/* Pairs with the acquire in relayx_buf_committed(). */
@@ -108,9 +120,13 @@ static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
 	relayx_nest_set_dirty(buf);
 	if (!buf->prev_pending)
 		return;
+	len = chan->subbuf_size - buf->padding[buf->entered % chan->n_subbufs];
+	/* tail again, after prev_pending, entered and padding. */
+	barrier();
+	if (READ_ONCE(buf->tail) != pos)
+		return;
 	/* Pairs with the acquire in relayx_buf_committed(). */
-	smp_store_release(&buf->committed, chan->subbuf_size -
-			  buf->padding[buf->entered % chan->n_subbufs]);
+	smp_store_release(&buf->committed, len);
 }
 
 /**
