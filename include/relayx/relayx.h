@@ -466,20 +466,23 @@ static __always_inline void relayx_buf_commit(struct relayx_buf *buf)
  * that test leaves the sub-buffer readers are at, the slot's, to this
  * writer: the store is still right. Nothing after the slot is published
  * here; the next commit does it (its writer took the slow path or moved
- * tail). Racy reads of base, as in relayx_buf_claim().
+ * tail).
  */
 static __always_inline void relayx_buf_commit_held(struct relayx_buf *buf,
 						   const void *slot,
 						   size_t held)
 {
-	unsigned long pos = READ_ONCE(buf->tail);
+	unsigned long pos = READ_ONCE(buf->tail), end;
 
-	if (likely(local_read(&buf->nest) == 1 &&
-		   data_race(buf->base) + pos == (unsigned long)slot + held)) {
-		/* Pairs with the acquire in relayx_buf_committed(). */
-		smp_store_release(&buf->committed, pos - held);
-		local_dec(&buf->nest);
-		return;
+	if (likely(local_read(&buf->nest) == 1)) {
+		/* Racy on purpose, as in relayx_buf_claim(). */
+		end = data_race(buf->base) + pos;
+		if (likely(end == (unsigned long)slot + held)) {
+			/* Pairs with the acquire in relayx_buf_committed(). */
+			smp_store_release(&buf->committed, pos - held);
+			local_dec(&buf->nest);
+			return;
+		}
 	}
 	relayx_commit_held_slow(buf, slot, held);
 }

@@ -31,4 +31,28 @@ size_t mc_committed(struct relayx_buf *buf);
 int model_subbuf_start(struct relayx_buf *buf, void *subbuf, void *prev,
 		       size_t prev_padding);
 
+/*
+ * model.c: what gcc's -fsanitize=thread calls, without its run-time (the
+ * instrumented file has them as built-ins already)
+ */
+#ifndef __SANITIZE_THREAD__
+#define TSAN_DECL(n)					\
+void __tsan_read##n(void *p);				\
+void __tsan_write##n(void *p);				\
+void __tsan_unaligned_read##n(void *p);			\
+void __tsan_unaligned_write##n(void *p);		\
+void __tsan_volatile_read##n(void *p);			\
+void __tsan_volatile_write##n(void *p)
+TSAN_DECL(1);
+TSAN_DECL(2);
+TSAN_DECL(4);
+TSAN_DECL(8);
+TSAN_DECL(16);
+void __tsan_read_range(void *p, long len);
+void __tsan_write_range(void *p, long len);
+void __tsan_func_entry(void *p);
+void __tsan_func_exit(void *p);
+void __tsan_init(void);
+#endif
+
 #endif /* _MODEL_H */

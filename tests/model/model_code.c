@@ -51,6 +51,7 @@ void mc_flush(struct relayx_buf *buf)
 void mc_close(struct relayx_buf *buf)
 {
 	relayx_writer_close(buf);
+	/* After the last sub-buffer is published, as relayx_buf_close(). */
 	smp_store_release(&buf->finalized, true);
 }
 
@@ -98,7 +99,9 @@ int mc_put(struct relayx_buf *buf, size_t seq)
 /* relay_file.c's poll(): is there data? */
 bool mc_poll(struct relayx_buf *buf)
 {
+	/* The wait queue entry before the counts, as relay_file.c. */
 	smp_mb();
+	/* Pairs with the release in relayx_publish_subbuf(). */
 	return smp_load_acquire(&buf->subbufs_produced) !=
 	       READ_ONCE(buf->subbufs_consumed);
 }

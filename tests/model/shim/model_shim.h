@@ -51,6 +51,7 @@ typedef unsigned short umode_t;
 #define __init
 #define __exit
 #define ____cacheline_aligned	__attribute__((__aligned__(64)))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define EXPORT_SYMBOL_GPL(sym)	extern __typeof__(sym) sym
