@@ -1145,7 +1145,7 @@ static const struct scenario scenarios[] = {
 	  { NMI_(W(20)) }, { R_READ, R_READ }, 1, 2, false },
 	{ "4 sub-buffers, overwrite, write; irq, NMI; reader GET/PUT",
 	  64, 4, true, 0, { W(40), W(40) },
-	  { IRQ(W(30)), NMI_(W(30)) }, { R_GET, R_GET }, 1, 2, true },
+	  { IRQ(W(30)), NMI_(W(30)) }, { R_GET, R_GET }, 1, 1, true },
 	{ "2 sub-buffers of 48, overwrite, write and flush; NMI; reader read()",
 	  48, 2, true, 0, { W(20), FLUSH, W(30), FLUSH },
 	  { NMI_(W(20)) }, { R_READ, R_POLL, R_READ }, 1, 2, false },
