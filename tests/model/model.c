@@ -935,6 +935,7 @@ static void final_checks(void)
 	struct relayx_buf_tally *t = &buf->stats;
 	long msgs = 0, bytes = 0, drops = 0, dbytes = 0;
 	size_t entered, produced, s, n = sc->n;
+	bool written;
 	int i, rounds;
 
 	phase = DRAIN;
@@ -957,8 +958,9 @@ static void final_checks(void)
 		if (att[i].claimed && att[i].lap == entered)
 			break;
 	produced = buf->subbufs_produced;
+	written = i < natt;
 	if (produced != buf->handed || produced > entered + 1 ||
-	    produced < entered + (i < natt))
+	    produced < entered + written)
 		fail("after close, produced %zu and handed %zu; entered %zu",
 		     produced, buf->handed, entered);
 	/* Padding: what the last claim of each sub-buffer left. */
