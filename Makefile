@@ -11,6 +11,9 @@
 #   make check                 every test, in QEMU (see README.md)
 #   make check-all             the same, and on the debug 6.12-rt kernel
 #   make check-kcsan           KUnit and the user tests under KCSAN
+#   make model                 the interleaving checker of the writer and
+#                              reader protocol (tests/model), larger bound;
+#                              make check runs it with the small one
 #   make demo                  the sample client and relayx-collect, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
 #                              and memcpy, in QEMU (build/bench/)
@@ -30,7 +33,7 @@ BINDIR ?= $(PREFIX)/bin
 # The user-space tool: its own uapi header, not an installed one.
 COLLECT_CFLAGS ?= -O2 -g -Wall -Wextra
 
-.PHONY: all modules kdir check check-all check-kcsan demo bench fuzz dkms-install dkms-remove clean install uninstall
+.PHONY: all modules kdir check check-all check-kcsan model model-check demo bench fuzz dkms-install dkms-remove clean install uninstall
 
 ifeq ($(KERNEL),)
 all modules:
@@ -54,6 +57,31 @@ check-kcsan:
 
 demo:
 	scripts/demo
+
+# The interleaving checker: relayx's writer and reader code, unchanged,
+# built for the host against tests/model/shim, every access instrumented
+# (-fsanitize=thread without its run-time: tests/model/model.c has the
+# hooks). Documentation/testing.rst, "The interleaving checker".
+MODEL_CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror
+MODEL_INC = -I$(CURDIR)/tests/model/shim -I$(CURDIR)/include -I$(CURDIR)
+MODEL_DEPS = relay_writer.c relay_consume.c relayx_internal.h relayx_hooks.h \
+	include/relayx/relayx.h include/uapi/linux/relayx.h \
+	$(wildcard tests/model/*.c tests/model/*.h tests/model/shim/*.h \
+		   tests/model/shim/*/*.h)
+
+build/model/relayx-model: $(MODEL_DEPS)
+	@mkdir -p build/model
+	$(CC) $(MODEL_CFLAGS) -fsanitize=thread $(MODEL_INC) \
+		-c tests/model/model_code.c -o build/model/model_code.o
+	$(CC) $(MODEL_CFLAGS) $(MODEL_INC) -c tests/model/model.c \
+		-o build/model/model.o
+	$(CC) -o $@ build/model/model.o build/model/model_code.o
+
+model: build/model/relayx-model
+	build/model/relayx-model --full
+
+model-check: build/model/relayx-model
+	build/model/relayx-model
 
 bench:
 	scripts/bench

@@ -102,7 +102,7 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 			      size_t *seqp, size_t *offp, size_t *len)
 {
 	size_t n = buf->chan->n_subbufs;
-	size_t produced, seq, off, limit;
+	size_t produced, seq, off, limit, to;
 
 	lockdep_assert_held(&buf->read_mutex);
 	for (;;) {
@@ -115,7 +115,19 @@ static int relayx_hold_unread(struct relayx_buf *buf, bool complete,
 		/* Pairs with the release in relayx_publish_subbuf(). */
 		produced = smp_load_acquire(&buf->subbufs_produced);
 		if (relayx_lapped(buf, seq)) {
-			relayx_advance(buf, seq, READ_ONCE(buf->entered) - n + 1);
+			/*
+			 * Skip what the writer overwrote, but never past
+			 * what it published: between entering a sub-buffer
+			 * and publishing the ones before (the outermost
+			 * writer does that last), entered runs ahead of
+			 * subbufs_produced, and with one sub-buffer the one
+			 * being published is lapped already. Nothing can
+			 * be read until it is published.
+			 */
+			to = min(READ_ONCE(buf->entered) - n + 1, produced);
+			if (to == seq)
+				return -EAGAIN;
+			relayx_advance(buf, seq, to);
 			continue;
 		}
 		off = relayx_bytes_read(buf, seq);

@@ -94,29 +94,43 @@ static void relayx_nest_clear_dirty(struct relayx_buf *buf)
  * while every finished sub-buffer was published. Between a finished
  * sub-buffer and the next (@pos closed), that is all of the finished one
  * if it is still pending, nothing otherwise; and commits stay slow.
+ *
+ * This runs with interrupts on. A writer that interrupts between the
+ * test of prev_pending and the reads of entered and padding may enter
+ * the next sub-buffer, and they would then give the new sub-buffer's
+ * padding (0) as the length of the pending one. Every switch moves tail
+ * (entering opens it, a refusal moves its generation), and tail never
+ * takes a value twice: if it still holds @pos after the reads, they saw
+ * one state. If not, nothing is stored, and the caller, which finds tail
+ * moved, goes round again. A writer that interrupts after the check
+ * leaves subbufs_produced alone (it is nested), so the length stored is
+ * still that of sub-buffer subbufs_produced.
  */
-static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
-			       size_t held)
+static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos)
 {
 	struct relayx_chan *chan = buf->chan;
+	size_t len;
 
 	if (relayx_pos_off(pos) <= chan->subbuf_size) {
 		/* Pairs with the acquire in relayx_buf_committed(). */
-		smp_store_release(&buf->committed, pos - held);
+		smp_store_release(&buf->committed, pos);
 		return;
 	}
 	relayx_nest_set_dirty(buf);
 	if (!buf->prev_pending)
 		return;
+	len = chan->subbuf_size - buf->padding[buf->entered % chan->n_subbufs];
+	/* tail again, after prev_pending, entered and padding. */
+	barrier();
+	if (READ_ONCE(buf->tail) != pos)
+		return;
 	/* Pairs with the acquire in relayx_buf_committed(). */
-	smp_store_release(&buf->committed, chan->subbuf_size -
-			  buf->padding[buf->entered % chan->n_subbufs]);
+	smp_store_release(&buf->committed, len);
 }
 
 /**
  * relayx_commit_slow - leave a buffer as a writer, the slow way
  * @buf: the buffer
- * @held: bytes at the end of tail that are not complete yet
  *
  * The slow half of relayx_buf_commit(); clients do not call it. A nested
  * writer only leaves. The outermost one publishes the sub-buffers the
@@ -124,7 +138,7 @@ static void relayx_publish_pos(struct relayx_buf *buf, unsigned long pos,
  * the current one, and does it again if a writer that interrupted it
  * moved tail meanwhile.
  */
-void relayx_commit_slow(struct relayx_buf *buf, size_t held)
+void relayx_commit_slow(struct relayx_buf *buf)
 {
 	unsigned long pos;
 
@@ -140,7 +154,7 @@ void relayx_commit_slow(struct relayx_buf *buf, size_t held)
 		/* A switch after the loop: pos may be past the next one. */
 		if (READ_ONCE(buf->handed) != buf->subbufs_produced)
 			continue;
-		relayx_publish_pos(buf, pos, held);
+		relayx_publish_pos(buf, pos);
 		local_dec(&buf->nest);
 		if (READ_ONCE(buf->tail) == pos)
 			return;
@@ -148,6 +162,59 @@ void relayx_commit_slow(struct relayx_buf *buf, size_t held)
 	}
 }
 EXPORT_SYMBOL_GPL(relayx_commit_slow);
+
+/**
+ * relayx_commit_held_slow - leave a buffer after a reservation, the slow way
+ * @buf: the buffer
+ * @slot: the slot relayx_reserve() claimed, which the client fills after
+ * @held: its length
+ *
+ * The slow half of relayx_buf_commit_held(); clients do not call it. A
+ * nested writer only leaves. The outermost one publishes what lies before
+ * @slot, if @slot still ends at tail: then every sub-buffer handed over
+ * before that test of tail comes before the slot's (a switch in between
+ * moves tail). If a writer that interrupted claimed after the slot or
+ * finished its sub-buffer, nothing is published: what lies before the slot
+ * waits, with what came after it, for the next commit, which DIRTY sends
+ * down the slow path.
+ */
+void relayx_commit_held_slow(struct relayx_buf *buf, const void *slot,
+			     size_t held)
+{
+	unsigned long pos;
+	size_t handed;
+
+	if ((local_read(&buf->nest) & ~RELAYX_NEST_DIRTY) != 1) {
+		local_dec(&buf->nest);
+		return;
+	}
+	/*
+	 * Cleared first: a switch from here on sets it again, and the next
+	 * commit publishes what that switch handed over (the slot's
+	 * sub-buffer among them).
+	 */
+	relayx_nest_clear_dirty(buf);
+	handed = READ_ONCE(buf->handed);
+	/* tail after handed: a switch in between moves it. */
+	barrier();
+	pos = READ_ONCE(buf->tail);
+	if (READ_ONCE(buf->base) + pos != (unsigned long)slot + held) {
+		relayx_nest_set_dirty(buf);
+		local_dec(&buf->nest);
+		return;
+	}
+	while (buf->subbufs_produced != handed)
+		relayx_publish_subbuf(buf);
+	/*
+	 * An interrupt's switch after the test of tail hands the slot's
+	 * sub-buffer over, but only this writer publishes: readers are
+	 * still at that sub-buffer, and this is its length before the slot.
+	 * Pairs with the acquire in relayx_buf_committed().
+	 */
+	smp_store_release(&buf->committed, pos - held);
+	local_dec(&buf->nest);
+}
+EXPORT_SYMBOL_GPL(relayx_commit_held_slow);
 
 static void relayx_gate_leave(struct relayx_buf *buf)
 {
@@ -209,10 +276,13 @@ static void relayx_count_big(struct relayx_buf *buf, size_t length)
  * sub-buffer not published yet (only the outermost writer publishes, once
  * every slot before tail is complete). Entering @seq overwrites @seq -
  * n_subbufs; while this writer is nested, that must be published already.
+ * The outermost writer has nobody to overwrite: the writers are counted
+ * without RELAYX_NEST_DIRTY, which this switch (or an interrupt's) has
+ * set already, so that the outermost one is never taken for nested.
  */
 static bool relayx_overwrites_writer(struct relayx_buf *buf, size_t seq)
 {
-	return local_read(&buf->nest) > 1 &&
+	return (local_read(&buf->nest) & ~RELAYX_NEST_DIRTY) > 1 &&
 	       seq - buf->subbufs_produced >= buf->chan->n_subbufs;
 }
 
@@ -402,7 +472,7 @@ size_t relayx_switch_subbuf(struct relayx_buf *buf, size_t length)
 		fits = relayx_switch(buf, length, true);
 		relayx_switch_leave(buf, flags);
 	}
-	relayx_buf_commit(buf, 0);
+	relayx_buf_commit(buf);
 	return fits ? length : 0;
 }
 EXPORT_SYMBOL_GPL(relayx_switch_subbuf);

@@ -352,7 +352,9 @@ static inline size_t relayx_buf_committed(struct relayx_buf *buf)
 }
 
 void *relayx_reserve_slow(struct relayx_buf *buf, size_t length);
-void relayx_commit_slow(struct relayx_buf *buf, size_t held);
+void relayx_commit_slow(struct relayx_buf *buf);
+void relayx_commit_held_slow(struct relayx_buf *buf, const void *slot,
+			     size_t held);
 
 /*
  * Claim @length bytes at the write position of @buf if the current
@@ -420,19 +422,17 @@ static __always_inline void *relayx_buf_reserve(struct relayx_buf *buf,
 
 /*
  * Leave @buf as a writer. The outermost writer on the CPU publishes
- * everything up to tail but its own last @held bytes (a relayx_reserve()
- * slot the client has yet to fill). Writers nested in it (interrupts and
- * NMIs of its CPU) ran to their end inside it, so their slots are
- * complete by then; one that is nested leaves publishing to the writer it
- * interrupted, which may still be copying into a slot claimed before its
- * own. tail is read before nest: a switch between the two leaves
- * RELAYX_NEST_DIRTY, and the slow path publishes what it finished. A
- * writer that interrupts after the read of tail, and does not publish
- * because it is nested, changes tail: the outermost one sees that after
- * it has left, and publishes again.
+ * everything up to tail. Writers nested in it (interrupts and NMIs of its
+ * CPU) ran to their end inside it, so their slots are complete by then;
+ * one that is nested leaves publishing to the writer it interrupted,
+ * which may still be copying into a slot claimed before its own. tail is
+ * read before nest: a switch between the two leaves RELAYX_NEST_DIRTY,
+ * and the slow path publishes what it finished. A writer that interrupts
+ * after the read of tail, and does not publish because it is nested,
+ * changes tail: the outermost one sees that after it has left, and
+ * publishes again.
  */
-static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
-					      size_t held)
+static __always_inline void relayx_buf_commit(struct relayx_buf *buf)
 {
 	unsigned long pos = READ_ONCE(buf->tail);
 
@@ -441,7 +441,7 @@ static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
 		 * The bytes of the slots are visible before readers learn
 		 * of them. Pairs with the acquire in relayx_buf_committed().
 		 */
-		smp_store_release(&buf->committed, pos - held);
+		smp_store_release(&buf->committed, pos);
 		local_dec(&buf->nest);
 		/* tail is read again, after the decrement. */
 		barrier();
@@ -450,7 +450,41 @@ static __always_inline void relayx_buf_commit(struct relayx_buf *buf,
 			return;
 		local_inc(&buf->nest);
 	}
-	relayx_commit_slow(buf, held);
+	relayx_commit_slow(buf);
+}
+
+/*
+ * Leave @buf after claiming @slot, @held bytes that the client fills
+ * after this returns (relayx_reserve()): publish what lies before the
+ * slot, and nothing from it on. A writer that interrupts after the claim
+ * (an NMI, which the client cannot mask) may claim after the slot, or
+ * finish its sub-buffer: then the bytes before tail are not the slot,
+ * and the sub-buffers handed over may include the slot's. So the fast
+ * path publishes only when the slot ends at tail in the current
+ * sub-buffer (base is that sub-buffer's: a switch changes it, and sets
+ * RELAYX_NEST_DIRTY), and stores the slot's start. An interrupt after
+ * that test leaves the sub-buffer readers are at, the slot's, to this
+ * writer: the store is still right. Nothing after the slot is published
+ * here; the next commit does it (its writer took the slow path or moved
+ * tail).
+ */
+static __always_inline void relayx_buf_commit_held(struct relayx_buf *buf,
+						   const void *slot,
+						   size_t held)
+{
+	unsigned long pos = READ_ONCE(buf->tail), end;
+
+	if (likely(local_read(&buf->nest) == 1)) {
+		/* Racy on purpose, as in relayx_buf_claim(). */
+		end = data_race(buf->base) + pos;
+		if (likely(end == (unsigned long)slot + held)) {
+			/* Pairs with the acquire in relayx_buf_committed(). */
+			smp_store_release(&buf->committed, pos - held);
+			local_dec(&buf->nest);
+			return;
+		}
+	}
+	relayx_commit_held_slow(buf, slot, held);
 }
 
 /* Copy a message into @buf and publish it; the caller pins the CPU. */
@@ -467,7 +501,7 @@ static __always_inline void relayx_buf_write(struct relayx_buf *buf,
 	}
 	memcpy(slot, data, length);
 out:
-	relayx_buf_commit(buf, 0);
+	relayx_buf_commit(buf);
 }
 
 /**
@@ -530,7 +564,7 @@ static inline void *relayx_write_begin(struct relayx_chan *chan,
 	local_inc(&buf->nest);
 	slot = relayx_buf_reserve(buf, length);
 	if (!slot) {
-		relayx_buf_commit(buf, 0);
+		relayx_buf_commit(buf);
 		preempt_enable();
 	}
 	return slot;
@@ -544,7 +578,7 @@ static inline void *relayx_write_begin(struct relayx_chan *chan,
  */
 static inline void relayx_write_end(struct relayx_chan *chan)
 {
-	relayx_buf_commit(this_cpu_read(*chan->buf), 0);
+	relayx_buf_commit(this_cpu_read(*chan->buf));
 	preempt_enable();
 }
 
@@ -570,7 +604,10 @@ static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 	buf = this_cpu_read(*chan->buf);
 	local_inc(&buf->nest);
 	slot = relayx_buf_reserve(buf, length);
-	relayx_buf_commit(buf, slot ? length : 0);
+	if (slot && length)
+		relayx_buf_commit_held(buf, slot, length);
+	else
+		relayx_buf_commit(buf);
 	return slot;
 }
 
