@@ -121,9 +121,65 @@ static void relayx_cb_header_too_big(struct kunit *test)
 	}
 }
 
+/*
+ * A subbuf_start callback that formats a message of its own into another
+ * channel runs at the context level of the relayx_printf() whose switch
+ * called it: each of the two messages keeps its own text.
+ */
+static struct relayx_chan *printf_side;
+
+static int printf_start(struct relayx_buf *buf, void *subbuf,
+			void *prev_subbuf, size_t prev_padding)
+{
+	struct relayx_chan *side = READ_ONCE(printf_side);
+
+	if (side)
+		relayx_printf(side, "cb");
+	return 1;
+}
+
+static const struct relayx_callbacks printf_cb = {
+	.subbuf_start = printf_start,
+};
+
+static void relayx_cb_printf_nested(struct kunit *test)
+{
+	static const char want[] = "HELLO-WORLD";
+	struct relayx_chan *chan, *side;
+	struct relayx_buf *buf, *side_buf;
+	int ret;
+
+	chan = relayx_open(NULL, NULL, 32, NSB, &printf_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	side = relayx_open(NULL, NULL, 32, NSB, NULL, NULL);
+	if (!side)
+		relayx_close(chan);
+	KUNIT_ASSERT_NOT_NULL(test, side);
+	buf = relayx_test_pin(chan);
+	side_buf = *per_cpu_ptr(side->buf, buf->cpu);
+	write_n(chan, 30, 1);
+	WRITE_ONCE(printf_side, side);
+	/* 12 bytes do not fit in the 2 left: the switch calls printf_start. */
+	ret = relayx_printf(chan, "%s-%s", "HELLO", "WORLD");
+	WRITE_ONCE(printf_side, NULL);
+	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
+	KUNIT_EXPECT_EQ(test, buf->entered, (size_t)1);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), sizeof(want));
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(buf->data, want, sizeof(want)), 0,
+			    "the outer message reads \"%*pE\"",
+			    (int)sizeof(want), buf->data);
+	KUNIT_EXPECT_EQ(test, buf_count(side_buf, msgs), 1ULL);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(side_buf), (size_t)3);
+	KUNIT_EXPECT_EQ(test, memcmp(side_buf->data, "cb", 3), 0);
+	migrate_enable();
+	relayx_close(side);
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_callbacks_cases[] = {
 	KUNIT_CASE(relayx_cb_prev_once_and_unpublished),
 	KUNIT_CASE(relayx_cb_header_too_big),
+	KUNIT_CASE(relayx_cb_printf_nested),
 	{}
 };
 
