@@ -48,6 +48,21 @@ void relayx_printf_exit(void)
 	free_percpu(relayx_scratch);
 }
 
+/*
+ * Format into the @length bytes of @slot, measured before. An argument
+ * that changed since may give a shorter text: the rest of the slot, which
+ * is part of the message, is zeroed rather than left as it was; a longer
+ * one is cut at the end of the slot, NUL included.
+ */
+static __printf(3, 0) void relayx_format_slot(char *slot, size_t length,
+					       const char *fmt, va_list args)
+{
+	size_t n = vsnprintf(slot, length, fmt, args) + 1;
+
+	if (n < length)
+		memset(slot + n, 0, length - n);
+}
+
 /**
  * relayx_vprintf - format a message into the current CPU's buffer
  * @chan: the channel
@@ -60,10 +75,11 @@ void relayx_printf_exit(void)
  * level and copied; a text of more than RELAYX_PRINTF_SCRATCH bytes, or
  * one formatted while that area is in use (from a subbuf_start callback
  * of a relayx_printf() on the same CPU), is measured first and formatted
- * a second time, into its slot. A message that does not fit in a
- * sub-buffer is dropped and counted as too big, never truncated; one that
- * finds the buffer full is counted as dropped, as relayx_write() does.
- * Safe in any context, NMI included.
+ * a second time, into its slot; if an argument changed in between, the
+ * text is cut at the measured length or followed by NULs up to it. A
+ * message that does not fit in a sub-buffer is dropped and counted as
+ * too big, never truncated; one that finds the buffer full is counted as
+ * dropped, as relayx_write() does. Safe in any context, NMI included.
  *
  * Return: the bytes written (the text and its NUL), or 0 when the
  * message was dropped.
@@ -95,7 +111,7 @@ int relayx_vprintf(struct relayx_chan *chan, const char *fmt, va_list args)
 		if (length <= room)
 			memcpy(slot, text, length);
 		else
-			vsnprintf(slot, length, fmt, args);
+			relayx_format_slot(slot, length, fmt, args);
 		relayx_write_end(chan);
 	}
 	if (text) {
