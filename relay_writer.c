@@ -485,18 +485,19 @@ EXPORT_SYMBOL_GPL(relayx_switch_subbuf);
  * Call it only from a subbuf_start callback that then returns 1. As
  * upstream's subbuf_start_reserve(), it sets the header length (a second
  * call replaces the first). A header that would leave fewer than two
- * bytes of the sub-buffer, where upstream BUG()s, is refused instead: the
- * sub-buffer gets no header, @length is counted as a message too big,
- * and the reason is logged once.
+ * bytes of the sub-buffer (SIZE_MAX included), where upstream BUG()s, is
+ * refused instead: the sub-buffer gets no header and the client's error
+ * is logged, once per boot. No message was dropped, so no drop counter
+ * moves.
  */
 void relayx_subbuf_start_reserve(struct relayx_buf *buf, size_t length)
 {
 	size_t size = buf->chan->subbuf_size;
 
-	if (unlikely(length + 1 >= size && length)) {
+	/* length + 2 > size, without the sum that wraps for huge lengths. */
+	if (unlikely(length && (size < 2 || length > size - 2))) {
 		pr_warn_once("subbuf_start_reserve: header of %zu bytes in sub-buffers of %zu refused\n",
 			     length, size);
-		relayx_count_big(buf, length);
 		buf->hdr = 0;
 		return;
 	}

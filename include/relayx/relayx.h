@@ -31,6 +31,15 @@
 
 #include <uapi/linux/relayx.h>
 
+/*
+ * The writer packs an offset and a generation into one unsigned long
+ * (buf->tail, below): 32 bits leave too few generations for a claim that
+ * an interrupt delays to be sure to fail after a switch.
+ */
+#if BITS_PER_LONG != 64
+#error "relayx needs a 64-bit kernel (CONFIG_64BIT); see README.md"
+#endif
+
 struct dentry;
 struct relayx_buf;
 
@@ -99,7 +108,7 @@ struct relayx_buf_tally {
  * that a packed position is added to, so that the fast path neither
  * masks nor looks at the channel.
  */
-#define RELAYX_OFF_BITS		(BITS_PER_LONG == 64 ? 33 : 20)
+#define RELAYX_OFF_BITS		33
 #define RELAYX_OFF_MASK		(BIT(RELAYX_OFF_BITS) - 1)
 /* The largest sub-buffer: its closed offset, subbuf_size + 1, must fit. */
 #define RELAYX_SUBBUF_MAX	(RELAYX_OFF_MASK - 1)

@@ -51,6 +51,10 @@ static inline struct relayx_buf *relayx_test_pin(struct relayx_chan *chan)
 	return *per_cpu_ptr(chan->buf, raw_smp_processor_id());
 }
 
+/* One snapshot of the GPU firmware-log client (relayx_test_guc.h). */
+bool relayx_test_guc_snapshot(struct relayx_chan *chan, struct mutex *lock,
+			      const void *snap, size_t size);
+
 /* A counter of the writer's accounting (struct relayx_buf_tally). */
 #define buf_count(buf, field)	((u64)local64_read(&(buf)->stats.field))
 

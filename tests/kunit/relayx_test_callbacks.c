@@ -90,12 +90,15 @@ static void relayx_cb_prev_once_and_unpublished(struct kunit *test)
 
 /*
  * A header as large as the sub-buffer would leave the write position
- * past its end: it is refused, counted as too big, and messages go on
- * from the start of the sub-buffer.
+ * past its end (SIZE_MAX: past any end, wrapped): it is refused, and
+ * messages go on from the start of the sub-buffer. No message was
+ * dropped, so none is counted: the refusal is the client's error,
+ * logged.
  */
 static void relayx_cb_header_too_big(struct kunit *test)
 {
-	static const size_t sizes[] = { SB - 1, SB, SB + 64 };
+	static const size_t sizes[] = { SB - 1, SB, SB + 64, SIZE_MAX - 1,
+					SIZE_MAX };
 	struct relayx_chan *chan;
 	struct relayx_buf *buf;
 	size_t i;
@@ -106,13 +109,15 @@ static void relayx_cb_header_too_big(struct kunit *test)
 		chan = relayx_open(NULL, NULL, SB, NSB, &watch_cb, NULL);
 		KUNIT_ASSERT_NOT_NULL(test, chan);
 		buf = relayx_test_pin(chan);
-		KUNIT_EXPECT_LE(test, relayx_buf_offset(buf), (size_t)SB);
+		KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)0);
 		write_n(chan, 10, 1);
-		KUNIT_EXPECT_LE(test, relayx_buf_offset(buf), (size_t)SB);
+		KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)10);
 		KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 1ULL);
-		/* One refused header per sub-buffer entered (here: one). */
-		KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
-		KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)sizes[i]);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, bytes), 10ULL);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, full), 0ULL);
+		/* The refused header is no message that was dropped. */
+		KUNIT_EXPECT_EQ(test, buf_count(buf, big), 0ULL);
+		KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), 0ULL);
 		/* What readers are told is complete stays inside too. */
 		KUNIT_EXPECT_LE(test, relayx_buf_committed(buf),
 				(size_t)SB);
@@ -121,9 +126,126 @@ static void relayx_cb_header_too_big(struct kunit *test)
 	}
 }
 
+/*
+ * A subbuf_start callback that formats a message of its own into another
+ * channel runs at the context level of the relayx_printf() whose switch
+ * called it: each of the two messages keeps its own text.
+ */
+static struct relayx_chan *printf_side;
+
+static int printf_start(struct relayx_buf *buf, void *subbuf,
+			void *prev_subbuf, size_t prev_padding)
+{
+	struct relayx_chan *side = READ_ONCE(printf_side);
+
+	if (side)
+		relayx_printf(side, "cb");
+	return 1;
+}
+
+static const struct relayx_callbacks printf_cb = {
+	.subbuf_start = printf_start,
+};
+
+static void relayx_cb_printf_nested(struct kunit *test)
+{
+	static const char want[] = "HELLO-WORLD";
+	struct relayx_chan *chan, *side;
+	struct relayx_buf *buf, *side_buf;
+	int ret;
+
+	chan = relayx_open(NULL, NULL, 32, NSB, &printf_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	side = relayx_open(NULL, NULL, 32, NSB, NULL, NULL);
+	if (!side)
+		relayx_close(chan);
+	KUNIT_ASSERT_NOT_NULL(test, side);
+	buf = relayx_test_pin(chan);
+	side_buf = *per_cpu_ptr(side->buf, buf->cpu);
+	write_n(chan, 30, 1);
+	WRITE_ONCE(printf_side, side);
+	/* 12 bytes do not fit in the 2 left: the switch calls printf_start. */
+	ret = relayx_printf(chan, "%s-%s", "HELLO", "WORLD");
+	WRITE_ONCE(printf_side, NULL);
+	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
+	KUNIT_EXPECT_EQ(test, buf->entered, (size_t)1);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), sizeof(want));
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(buf->data, want, sizeof(want)), 0,
+			    "the outer message reads \"%*pE\"",
+			    (int)sizeof(want), buf->data);
+	KUNIT_EXPECT_EQ(test, buf_count(side_buf, msgs), 1ULL);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(side_buf), (size_t)3);
+	KUNIT_EXPECT_EQ(test, memcmp(side_buf->data, "cb", 3), 0);
+	migrate_enable();
+	relayx_close(side);
+	relayx_close(chan);
+}
+
+/*
+ * relayx_printf() formats a text longer than its scratch area twice: to
+ * measure it, then into its slot. An argument that changes in between
+ * (here the subbuf_start call of the switch its reservation makes
+ * shortens it) gives a shorter text: the rest of the slot is NULs, never
+ * what the sub-buffer held before.
+ */
+#define LONG_SB		2048
+#define LONG_TEXT	1500
+#define SHORT_TEXT	10
+
+static char long_arg[LONG_TEXT + 1];
+static bool shorten_armed;
+
+static int shorten_start(struct relayx_buf *buf, void *subbuf,
+			 void *prev_subbuf, size_t prev_padding)
+{
+	if (READ_ONCE(shorten_armed))
+		long_arg[SHORT_TEXT] = '\0';
+	return 1;
+}
+
+static const struct relayx_callbacks shorten_cb = {
+	.subbuf_start = shorten_start,
+};
+
+static void relayx_cb_printf_arg_changed(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	struct relayx_buf *buf;
+	char *old, *text;
+	int ret, i;
+
+	old = kunit_kmalloc(test, LONG_SB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	memset(old, 'Z', LONG_SB);
+	memset(long_arg, 'x', LONG_TEXT);
+	long_arg[LONG_TEXT] = '\0';
+	chan = relayx_open(NULL, NULL, LONG_SB, 2, &shorten_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = relayx_test_pin(chan);
+	/* Sub-buffers 0, 1, then 0 again: 1 holds old bytes. */
+	for (i = 0; i < 3; i++)
+		relayx_write(chan, old, 2000);
+	WRITE_ONCE(shorten_armed, true);
+	ret = relayx_printf(chan, "%s", long_arg);
+	WRITE_ONCE(shorten_armed, false);
+	KUNIT_EXPECT_EQ(test, ret, LONG_TEXT + 1);
+	KUNIT_EXPECT_EQ(test, buf->entered, (size_t)3);
+	text = buf->data;
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(text, 'x', SHORT_TEXT), NULL);
+	KUNIT_EXPECT_EQ(test, text[SHORT_TEXT], '\0');
+	KUNIT_EXPECT_PTR_EQ_MSG(test, memchr_inv(text + SHORT_TEXT + 1, 0,
+						 LONG_TEXT - SHORT_TEXT), NULL,
+				"slot after the NUL: \"%*pE\"", 16,
+				text + SHORT_TEXT + 1);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_callbacks_cases[] = {
 	KUNIT_CASE(relayx_cb_prev_once_and_unpublished),
 	KUNIT_CASE(relayx_cb_header_too_big),
+	KUNIT_CASE(relayx_cb_printf_nested),
+	KUNIT_CASE(relayx_cb_printf_arg_changed),
 	{}
 };
 

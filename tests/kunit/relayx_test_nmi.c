@@ -4,7 +4,7 @@
  *
  * The first cases nest by hand, deterministically: a write made between
  * relayx_write_begin() and relayx_write_end() on the same CPU is what an
- * interrupt arriving there does. The last two run four writers on one
+ * interrupt arriving there does. The last four run four writers on one
  * CPU at once: a kthread, a softirq hrtimer, a hard-irq hrtimer and an
  * NMI handler, with NMIs sent by IPI from another CPU; they write with
  * relayx_write(), except the hard irq (relayx_write_begin() and
@@ -13,7 +13,10 @@
  * buffer is walked and each context's records must be in order, and all
  * attempts must be in the buffer or counted as dropped. Each context
  * counts how often it found a writer of the buffer inside its
- * reserve/commit (buf->nest): that proves the nesting happened.
+ * reserve/commit (buf->nest): that proves the nesting happened. The
+ * "room" cases stop writing before the buffer could fill: there, the
+ * only message that may be dropped is an NMI's that interrupted a
+ * sub-buffer switch, and every other one must be in the buffer.
  */
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
@@ -226,20 +229,34 @@ struct ctx_record {
 
 #define SOFT_PERIOD_NS	(70 * NSEC_PER_USEC)
 #define HARD_PERIOD_NS	(50 * NSEC_PER_USEC)
+/*
+ * A run lasts RUN_MS, and longer if the races it needs have not all
+ * happened yet (a loaded host), up to RUN_MAX_MS; a room run ends when
+ * the room is used up.
+ */
 #define RUN_MS		3000
+#define RUN_MAX_MS	30000
 /* What each context must have written, and found nested, at least. */
 #define MIN_NMI		500
 #define MIN_NESTED	20
+
+/* A record's size, and the records a sub-buffer of @size holds. */
+#define REC_SIZE	sizeof(struct ctx_record)
+#define RECS(size)	((size) / REC_SIZE)
 
 struct nest_run {
 	struct relayx_chan *chan;
 	struct relayx_buf *buf;
 	unsigned int cpu;
 	bool stop;
+	/* Attempts the buffer holds without a switch refused; 0: no limit. */
+	u64 room;
 	u64 attempts[NR_CTX];
 	u64 nested[NR_CTX];
-	/* Dropped, as the API said (relayx_write() does not say). */
-	u64 dropped[NR_CTX];
+	u64 found[NR_CTX];
+	/* NMIs' drops while a switch was under way on the CPU, and others. */
+	u64 nmi_switch_drops, nmi_other_drops;
+	u64 hard_drops;
 	bool wrong_cpu;
 	atomic_t nmi_pending;
 	struct hrtimer soft, hard;
@@ -248,22 +265,65 @@ struct nest_run {
 
 static struct nest_run *nmi_run;
 
+static u64 peek(const u64 *count)
+{
+	/* Counted on the run's CPU; a count seen late only waits longer. */
+	return data_race(*count);
+}
+
+/* Did every race the run is for happen? Asked from another CPU. */
+static bool raced_enough(struct nest_run *r)
+{
+	return peek(&r->attempts[CTX_NMI]) >= MIN_NMI &&
+	       peek(&r->nested[CTX_NMI]) >= MIN_NESTED &&
+	       peek(&r->nested[CTX_HARDIRQ]) >= MIN_NESTED &&
+	       (IS_ENABLED(CONFIG_PREEMPT_RT) ||
+		peek(&r->nested[CTX_SOFTIRQ]) >= MIN_NESTED);
+}
+
+/*
+ * With a room limit, is there room for one more attempt? Up to NR_CTX
+ * writers nested on the CPU may have passed this test before any of them
+ * counted its attempt, hence the margin.
+ */
+static bool room_left(struct nest_run *r)
+{
+	u64 total = 0;
+	int c;
+
+	if (!r->room)
+		return true;
+	for (c = 0; c < NR_CTX; c++)
+		total += READ_ONCE(r->attempts[c]);
+	return total + NR_CTX < r->room;
+}
+
 static void ctx_write(struct nest_run *r, u32 ctx)
 {
-	struct ctx_record rec = { .ctx = ctx, .cpu = smp_processor_id(),
-				  .seq = r->attempts[ctx]++ };
+	struct ctx_record rec = { .ctx = ctx, .cpu = smp_processor_id() };
+	struct ctx_record *slot;
+	bool switching;
 
+	if (!room_left(r))
+		return;
+	rec.seq = r->attempts[ctx];
+	WRITE_ONCE(r->attempts[ctx], rec.seq + 1);
 	if (rec.cpu != r->cpu)
 		r->wrong_cpu = true;
-	struct ctx_record *slot;
 
 	/* Another writer of the buffer is between its reserve and commit. */
 	if (local_read(&r->buf->nest) & ~RELAYX_NEST_DIRTY)
 		r->nested[ctx]++;
 	switch (ctx) {
 	case CTX_NMI:
-		if (relayx_printf(r->chan, TEXT_FMT, ctx, rec.seq) <= 0)
-			r->dropped[ctx]++;
+		/* Nothing on this CPU runs until the NMI is over. */
+		switching = READ_ONCE(r->buf->switching);
+		if (relayx_printf(r->chan, TEXT_FMT, ctx, rec.seq))
+			break;
+		if (switching)
+			r->nmi_switch_drops++;
+		else
+			r->nmi_other_drops++;
 		break;
 	case CTX_HARDIRQ:
 		slot = relayx_write_begin(r->chan, sizeof(*slot));
@@ -271,7 +331,7 @@ static void ctx_write(struct nest_run *r, u32 ctx)
 			*slot = rec;
 			relayx_write_end(r->chan);
 		} else {
-			r->dropped[ctx]++;
+			r->hard_drops++;
 		}
 		break;
 	default:
@@ -312,6 +372,12 @@ static int task_writer(void *data)
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	while (!READ_ONCE(r->stop)) {
 		ctx_write(r, CTX_TASK);
+		if (r->room) {
+			/* Leave the interrupts time to fill part of the room. */
+			udelay(5);
+			if (!room_left(r))
+				WRITE_ONCE(r->stop, true);
+		}
 		if (!(++n % 256))
 			cond_resched();
 	}
@@ -412,6 +478,7 @@ static void check_ctx_records(struct kunit *test, struct nest_run *r,
 					    ctx_name[rec->ctx], seq);
 			KUNIT_ASSERT_LT(test, rec->seq, r->attempts[rec->ctx]);
 			next[rec->ctx] = rec->seq + 1;
+			r->found[rec->ctx]++;
 			found++;
 		}
 	}
@@ -423,14 +490,19 @@ static void check_ctx_records(struct kunit *test, struct nest_run *r,
 	}
 }
 
+/*
+ * @room: stop writing before the buffer could fill (it then holds every
+ * record but those of NMIs that interrupted a switch), or go on until
+ * the time is up.
+ */
 static void run_nested(struct kunit *test, size_t subbuf_size, size_t n,
-		       const struct relayx_callbacks *cb)
+		       const struct relayx_callbacks *cb, bool room)
 {
 	struct nest_run *r;
 	struct relayx_buf_counts st;
 	unsigned int other;
 	u64 total = 0;
-	int c, err;
+	int c, err, i;
 
 	if (!IS_ENABLED(CONFIG_X86_LOCAL_APIC))
 		kunit_skip(test, "no way to send an NMI on this architecture");
@@ -440,6 +512,9 @@ static void run_nested(struct kunit *test, size_t subbuf_size, size_t n,
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->cpu = cpumask_first(cpu_online_mask);
 	other = cpumask_next(r->cpu, cpu_online_mask);
+	/* The last sub-buffer is left out: the final flush needs no room. */
+	if (room)
+		r->room = (n - 1) * RECS(subbuf_size);
 	r->chan = relayx_open(NULL, NULL, subbuf_size, n, cb, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, r->chan);
 	r->buf = *per_cpu_ptr(r->chan->buf, r->cpu);
@@ -464,6 +539,9 @@ static void run_nested(struct kunit *test, size_t subbuf_size, size_t n,
 	wake_up_process(r->writer);
 	wake_up_process(r->sender);
 	msleep(RUN_MS);
+	for (i = RUN_MS; i < RUN_MAX_MS && !raced_enough(r) &&
+	     !READ_ONCE(r->stop); i += 100)
+		msleep(100);
 	WRITE_ONCE(r->stop, true);
 	kthread_stop(r->sender);
 	kthread_stop(r->writer);
@@ -500,26 +578,6 @@ out:
 	KUNIT_EXPECT_GE(test, r->nested[CTX_HARDIRQ], (u64)MIN_NESTED);
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
 		KUNIT_EXPECT_GE(test, r->nested[CTX_SOFTIRQ], (u64)MIN_NESTED);
-	/*
-	 * No drop where none may happen. Without a reader, a message is
-	 * dropped for one of two causes here: the buffer is full
-	 * (no-overwrite mode, once every sub-buffer is finished), or an
-	 * NMI came into a sub-buffer switch (only NMIs can: the switch
-	 * masks interrupts). A nested writer that would lap an
-	 * unpublished sub-buffer needs n sub-buffers written inside one
-	 * write of the writer it interrupted, and a switching writer finds
-	 * no room after its switch only if NMIs filled the new sub-buffer
-	 * in between: these rates reach neither. So unless the buffer
-	 * filled, every drop is an NMI's, and the hard-irq writer, the
-	 * task and the softirq drop nothing.
-	 */
-	kunit_info(test, "dropped: NMI %llu, hard irq %llu, task and softirq %llu",
-		   r->dropped[CTX_NMI], r->dropped[CTX_HARDIRQ],
-		   st.full - r->dropped[CTX_NMI] - r->dropped[CTX_HARDIRQ]);
-	if (cb || r->buf->subbufs_produced + r->buf->prev_pending < n) {
-		KUNIT_EXPECT_EQ(test, r->dropped[CTX_HARDIRQ], 0ULL);
-		KUNIT_EXPECT_EQ(test, st.full, r->dropped[CTX_NMI]);
-	}
 	if (r->buf->subbufs_produced <= n) {
 		/* A full buffer refused the flush: the last one is pending. */
 		check_ctx_records(test, r, 0, r->buf->subbufs_produced +
@@ -534,18 +592,50 @@ out:
 		check_ctx_records(test, r, r->buf->subbufs_produced - n + 1,
 				  r->buf->subbufs_produced);
 	}
+	if (room) {
+		kunit_info(test, "room for %llu, NMIs dropped in a switch: %llu",
+			   r->room, r->nmi_switch_drops);
+		/* Everything was published, nothing lapped or refused. */
+		KUNIT_EXPECT_FALSE(test, r->buf->prev_pending);
+		KUNIT_EXPECT_EQ(test, st.overwritten, 0ULL);
+		for (c = 0; c < NR_CTX; c++)
+			if (c != CTX_NMI)
+				KUNIT_EXPECT_EQ_MSG(test, r->found[c],
+						    r->attempts[c],
+						    "%s records lost", ctx_name[c]);
+		KUNIT_EXPECT_EQ(test, r->hard_drops, 0ULL);
+		KUNIT_EXPECT_EQ(test, r->nmi_other_drops, 0ULL);
+		KUNIT_EXPECT_EQ(test, r->found[CTX_NMI] + r->nmi_switch_drops,
+				r->attempts[CTX_NMI]);
+		/* The only drops counted are those NMIs'. */
+		KUNIT_EXPECT_EQ(test, st.full, r->nmi_switch_drops);
+	}
 	relayx_close(r->chan);
 }
 
 /* No overwrite: a buffer that holds it all unless the task outruns it. */
 static void relayx_nmi_no_overwrite(struct kunit *test)
 {
-	run_nested(test, 512, 2048, NULL);
+	run_nested(test, 512, 2048, NULL, false);
 }
 
 static void relayx_nmi_overwrite(struct kunit *test)
 {
-	run_nested(test, 512, 8, &overwrite_cb);
+	run_nested(test, 512, 8, &overwrite_cb, false);
+}
+
+/*
+ * Both modes, with room for everything written: no drop but an NMI's
+ * inside a switch. 8192 sub-buffers of 512 bytes: 4 MiB per CPU.
+ */
+static void relayx_nmi_no_overwrite_room(struct kunit *test)
+{
+	run_nested(test, 512, 8192, NULL, true);
+}
+
+static void relayx_nmi_overwrite_room(struct kunit *test)
+{
+	run_nested(test, 512, 8192, &overwrite_cb, true);
 }
 
 static struct kunit_case relayx_nmi_cases[] = {
@@ -555,6 +645,8 @@ static struct kunit_case relayx_nmi_cases[] = {
 	KUNIT_CASE(relayx_nested_in_switch),
 	KUNIT_CASE(relayx_nmi_no_overwrite),
 	KUNIT_CASE(relayx_nmi_overwrite),
+	KUNIT_CASE(relayx_nmi_no_overwrite_room),
+	KUNIT_CASE(relayx_nmi_overwrite_room),
 	{}
 };
 

@@ -5,10 +5,14 @@
  * sub-buffers, padding and bytes behind.
  */
 #include <linux/dcache.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/relay.h>
 
 #include "relayx_test.h"
+
+#define GUC_SNAPSHOT guc_snapshot_upstream
+#include "relayx_test_guc.h"
 
 static struct dentry oracle_no_file;
 
@@ -282,6 +286,116 @@ static void relayx_oracle_flush_refused(struct kunit *test)
 	oracle_close(&p);
 }
 
+/*
+ * The GPU firmware-log pattern (relayx_test_guc.h) on a global channel of
+ * each: snapshots until the channel is full and refuses them, a reader
+ * that reads everything, snapshots again. Each snapshot is marked 'A'
+ * when taken, '-' when refused by a full channel, and, for upstream,
+ * '0' when relay_reserve(chan, 0) returned NULL although its switch
+ * entered a new sub-buffer (the write position is then at its start, not
+ * past the end of the one before).
+ */
+#define GUC_SB		256
+#define GUC_N		4
+#define GUC_SNAPS	(2 * GUC_N)
+
+static struct dentry *guc_create_upstream(const char *filename,
+					  struct dentry *parent, umode_t mode,
+					  struct rchan_buf *buf, int *is_global)
+{
+	*is_global = 1;
+	return oracle_create_buf_file(filename, parent, mode, buf, is_global);
+}
+
+static struct dentry *guc_create_relayx(const char *filename,
+					struct dentry *parent, umode_t mode,
+					struct relayx_buf *buf, int *is_global)
+{
+	*is_global = 1;
+	return NULL;
+}
+
+static const struct rchan_callbacks guc_cb_upstream = {
+	.create_buf_file = guc_create_upstream,
+	.remove_buf_file = oracle_remove_buf_file,
+};
+
+static const struct relayx_callbacks guc_cb_relayx = {
+	.create_buf_file = guc_create_relayx,
+};
+
+static DEFINE_MUTEX(guc_lock);
+
+static void guc_round(struct oracle_pair *p, u8 *snap, int *no,
+		      char *up, char *x)
+{
+	struct rchan_buf *ub = *per_cpu_ptr(p->u->buf, p->cpu);
+	int i;
+
+	for (i = 0; i < GUC_SNAPS; i++, (*no)++) {
+		memset(snap, *no, GUC_SB);
+		if (guc_snapshot_upstream(p->u, &guc_lock, snap, GUC_SB))
+			up[i] = 'A';
+		else
+			up[i] = ub->offset > GUC_SB ? '-' : '0';
+		x[i] = relayx_test_guc_snapshot(p->x, &guc_lock, snap,
+						GUC_SB) ? 'A' : '-';
+	}
+	up[i] = '\0';
+	x[i] = '\0';
+}
+
+static void relayx_oracle_guc_log(struct kunit *test)
+{
+	char up[GUC_SNAPS + 1], x[GUC_SNAPS + 1];
+	struct oracle_pair p;
+	struct rchan_buf *ub;
+	struct relayx_buf *xb;
+	int no = 1;
+	u8 *snap;
+
+	snap = kunit_kmalloc(test, GUC_SB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	oracle_open(test, &p, GUC_SB, GUC_N, &guc_cb_upstream, &guc_cb_relayx);
+	ub = *per_cpu_ptr(p.u->buf, p.cpu);
+	xb = *per_cpu_ptr(p.x->buf, p.cpu);
+	KUNIT_EXPECT_TRUE(test, p.u->is_global);
+	KUNIT_EXPECT_TRUE(test, p.x->is_global);
+
+	/* Until full: both take GUC_N snapshots, then refuse. */
+	guc_round(&p, snap, &no, up, x);
+	kunit_info(test, "filling:  upstream %s, relayx %s", up, x);
+	KUNIT_EXPECT_STREQ(test, up, "AAAA----");
+	KUNIT_EXPECT_STREQ(test, x, "AAAA----");
+	oracle_compare(test, &p);
+
+	/* A reader reads it all: every produced sub-buffer is consumed. */
+	relay_subbufs_consumed(p.u, p.cpu,
+			       ub->subbufs_produced - ub->subbufs_consumed);
+	relayx_subbufs_consumed(p.x, p.cpu,
+				xb->subbufs_produced - xb->subbufs_consumed);
+	KUNIT_EXPECT_EQ(test, ub->subbufs_consumed, (size_t)GUC_N);
+	KUNIT_EXPECT_EQ(test, xb->subbufs_consumed, (size_t)GUC_N);
+
+	/*
+	 * Upstream's first relay_reserve(chan, 0) enters a free sub-buffer
+	 * but returns NULL: the switch returns the length asked for, 0,
+	 * which relay_reserve() takes for a refusal. That snapshot is lost;
+	 * relayx takes it. Each takes GUC_N in all before it is full again.
+	 */
+	guc_round(&p, snap, &no, up, x);
+	kunit_info(test, "after the read: upstream %s, relayx %s", up, x);
+	KUNIT_EXPECT_STREQ(test, up, "0AAAA---");
+	KUNIT_EXPECT_STREQ(test, x, "AAAA----");
+	KUNIT_EXPECT_EQ(test, ub->subbufs_produced, (size_t)(2 * GUC_N));
+	KUNIT_EXPECT_EQ(test, xb->subbufs_produced, (size_t)(2 * GUC_N));
+	/* The same snapshots but upstream's first are there, one later. */
+	KUNIT_EXPECT_EQ(test, *(u8 *)(ub->start), (u8)(GUC_SNAPS + 2));
+	KUNIT_EXPECT_EQ(test, *(u8 *)relayx_subbuf_addr(xb, 0),
+			(u8)(GUC_SNAPS + 1));
+	oracle_close(&p);
+}
+
 static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_page_multiple),
 	KUNIT_CASE(relayx_oracle_odd_size),
@@ -291,6 +405,7 @@ static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_header_reserved_twice),
 	KUNIT_CASE(relayx_oracle_initial_refusal),
 	KUNIT_CASE(relayx_oracle_flush_refused),
+	KUNIT_CASE(relayx_oracle_guc_log),
 	{}
 };
 
