@@ -16,7 +16,8 @@
  * - $FAKE_CLOSE_EIO=STRING: close() of a descriptor whose path holds
  *   STRING closes it and fails with EIO;
  * - $FAKE_COUNTS=FILE: at exit, each process that made any of the calls
- *   counted appends them to FILE ("reads N", "chan_reads N", "polls N").
+ *   counted appends them to FILE ("reads N", "chan_reads N" of the channel,
+ *   "empty_reads N" of those that returned nothing, "polls N").
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -34,7 +35,7 @@
 
 #include <linux/relayx.h>
 
-static unsigned long long reads, chan_reads, polls, chan_bytes;
+static unsigned long long reads, chan_reads, empty_reads, polls, chan_bytes;
 
 static int fd_path(int fd, char *buf, size_t len)
 {
@@ -85,7 +86,9 @@ ssize_t read(int fd, void *buf, size_t count)
 	}
 	n = real(fd, buf, count);
 	if (n < 0 && errno == EAGAIN && !fstat(fd, &st) && S_ISFIFO(st.st_mode))
-		return 0;
+		n = 0;
+	if (!n)
+		empty_reads++;
 	if (n > 0)
 		chan_bytes += n;
 	return n;
@@ -177,7 +180,7 @@ __attribute__((destructor)) static void fake_counts(void)
 	f = fopen(path, "a");
 	if (!f)
 		return;
-	fprintf(f, "reads %llu\nchan_reads %llu\npolls %llu\n", reads,
-		chan_reads, polls);
+	fprintf(f, "reads %llu\nchan_reads %llu\nempty_reads %llu\npolls %llu\n",
+		reads, chan_reads, empty_reads, polls);
 	fclose(f);
 }

@@ -254,15 +254,11 @@ static int drain_read(struct collect *c, struct cbuf *b, int max,
 			continue;
 		if (have && save_read(c, b, have, partial))
 			return -1;
-		if (n == 0) {
-			/* POLLERR (end of stream) came before this: all read. */
-			if (b->hup)
-				b->eof = 1;
-			return 0;
-		}
-		if (--max <= 0)
-			return 0;
-		have = 0;
+		/* POLLERR (end of stream) came before this: all read. */
+		if (n == 0 && b->hup)
+			b->eof = 1;
+		/* A short read took all there was: no second one to learn it. */
+		return 0;
 	}
 	return 0;
 }
