@@ -13,6 +13,11 @@
  * - $FAKE_ENDLESS: every read of the channel fills the whole buffer;
  * - $FAKE_STATS=FILE: RELAYX_GET_STATS answers from FILE, which holds
  *   "msgs full big overwritten" and may change while the tool runs;
+ * - $FAKE_GEO="SUBBUF_SIZE N_SUBBUFS MMAP_LEN": RELAYX_GET_GEOMETRY answers
+ *   that, and mmap() of the channel gives anonymous memory instead;
+ * - $FAKE_SUBBUF="OFFSET LEN": the first RELAYX_GET_SUBBUF hands that out,
+ *   the next ones say ENODATA (closed and drained); RELAYX_PUT_SUBBUF
+ *   takes it back;
  * - $FAKE_CLOSE_EIO=STRING: close() of a descriptor whose path holds
  *   STRING closes it and fails with EIO;
  * - $FAKE_COUNTS=FILE: at exit, each process that made any of the calls
@@ -31,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <linux/relayx.h>
@@ -116,6 +122,50 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
 	return real(fds, n, t, mask);
 }
 
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real)(void *, size_t, int, int, int, off_t);
+
+	if (!real)
+		real = dlsym(RTLD_NEXT, "mmap");
+	if (fd < 0 || !getenv("FAKE_GEO") || !is_chan(fd))
+		return real(addr, len, prot, flags, fd, off);
+	return real(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_NORESERVE, -1, 0);
+}
+
+/* RELAYX_GET_GEOMETRY, RELAYX_GET_SUBBUF and RELAYX_PUT_SUBBUF. */
+static int fake_mmap_ioctl(unsigned long req, void *arg)
+{
+	const char *geo = getenv("FAKE_GEO"), *sb = getenv("FAKE_SUBBUF");
+	static int handed_out;
+	struct relayx_geometry *g = arg;
+	struct relayx_subbuf *s = arg;
+
+	if (req == RELAYX_GET_GEOMETRY) {
+		memset(g, 0, sizeof(*g));
+		g->size = sizeof(*g);
+		if (sscanf(geo, "%llu %llu %llu",
+			   (unsigned long long *)&g->subbuf_size,
+			   (unsigned long long *)&g->n_subbufs,
+			   (unsigned long long *)&g->mmap_len) != 3)
+			abort();
+		return 0;
+	}
+	if (req == RELAYX_PUT_SUBBUF)
+		return 0;
+	if (!sb || handed_out++) {
+		errno = ENODATA;
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	if (sscanf(sb, "%llu %llu", (unsigned long long *)&s->offset,
+		   (unsigned long long *)&s->len) != 2)
+		abort();
+	return 0;
+}
+
 int ioctl(int fd, unsigned long req, ...)
 {
 	static int (*real)(int, unsigned long, ...);
@@ -132,6 +182,10 @@ int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (!real)
 		real = dlsym(RTLD_NEXT, "ioctl");
+	if (getenv("FAKE_GEO") && is_chan(fd) &&
+	    (req == RELAYX_GET_GEOMETRY || req == RELAYX_GET_SUBBUF ||
+	     req == RELAYX_PUT_SUBBUF))
+		return fake_mmap_ioctl(req, arg);
 	if (req != RELAYX_GET_STATS || !stats || !is_chan(fd))
 		return real(fd, req, arg);
 	f = fopen(stats, "r");
