@@ -75,6 +75,7 @@ struct collect {
 
 	/* how it went */
 	unsigned long long total;
+	unsigned long long calls;	/* ppoll, read, ioctl, write of the drain */
 	enum stop_reason stop;
 	double start;
 	int progress_lines;

@@ -128,6 +128,7 @@ static int drain_mmap(struct collect *c, struct cbuf *b, int max)
 
 	while (max-- > 0 && !size_reached(c)) {
 		memset(&sb, 0, sizeof(sb));
+		c->calls++;
 		if (ioctl(b->fd, RELAYX_GET_SUBBUF, &sb)) {
 			if (errno == ENODATA)
 				b->eof = 1;
@@ -149,6 +150,7 @@ static int drain_mmap(struct collect *c, struct cbuf *b, int max)
 		if (save_chunk(c, b, b->map + sb.offset, sb.len))
 			return not_saved(c, b, &sb);
 		/* EINVAL: the client reset the channel meanwhile; saved anyway. */
+		c->calls++;
 		if (ioctl(b->fd, RELAYX_PUT_SUBBUF, &sb.seq) &&
 		    errno != EINVAL) {
 			msg("%s: RELAYX_PUT_SUBBUF: %s\n", b->path,
@@ -224,6 +226,7 @@ static int drain_read(struct collect *c, struct cbuf *b, int max,
 			b->rbuf = p;
 			b->rcap = grow;
 		}
+		c->calls++;
 		n = read(b->fd, b->rbuf + have, b->rcap - have);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -598,6 +601,7 @@ int run(struct collect *c)
 		timeout = RESCAN_MS;
 		if (c->duration && (c->duration - (t - c->start)) * 1000 < timeout)
 			timeout = (c->duration - (t - c->start)) * 1000 + 1;
+		c->calls++;
 		ret = collect_ppoll(c->pfd, n, timeout);
 		if (ret < 0 && errno != EINTR) {
 			msg("ppoll: %s\n", strerror(errno));

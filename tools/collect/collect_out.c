@@ -241,12 +241,13 @@ int create_outputs(struct collect *c)
  * signal (a stop) does not end the wait: the chunk goes out whole; a
  * second one kills.
  */
-static void wait_writable(int fd)
+static void wait_writable(struct collect *c, int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 
-	while (collect_ppoll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	do
+		c->calls++;
+	while (collect_ppoll(&p, 1, -1) < 0 && errno == EINTR);
 }
 
 /*
@@ -264,11 +265,12 @@ int save_chunk(struct collect *c, struct cbuf *b, const char *data,
 	int err;
 
 	while (done < len) {
+		c->calls++;
 		n = write(o->fd, data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			wait_writable(o->fd);
+			wait_writable(c, o->fd);
 			continue;
 		}
 		if (n > 0) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 #include "collect.h"
 
@@ -228,6 +229,17 @@ static void json_stat(FILE *f, const char *key, int known,
 		fprintf(f, ", \"%s\": null", key);
 }
 
+/* User and system CPU time of the process so far. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* One CPU per line: easy to pick apart with grep as well. */
 int write_json(struct collect *c, double secs)
 {
@@ -244,7 +256,9 @@ int write_json(struct collect *c, double secs)
 	json_str(f, c->chan_dir);
 	fprintf(f, ", \"stop\": \"%s\", \"exit\": %d, \"seconds\": %.3f",
 		stop_names[c->stop], c->status, secs);
-	fprintf(f, ", \"bytes\": %llu,\n \"cpus\": [\n", c->total);
+	fprintf(f, ", \"bytes\": %llu, \"calls\": %llu, \"cpu_seconds\": %.3f",
+		c->total, c->calls, cpu_seconds());
+	fprintf(f, ",\n \"cpus\": [\n");
 	for (i = 0; i < c->nbufs; i++) {
 		b = c->bufs[i];
 		fprintf(f, "  {\"cpu\": %d, \"mode\": \"%s\", \"bytes\": %llu",
