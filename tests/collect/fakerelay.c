@@ -17,7 +17,9 @@
  *   that, and mmap() of the channel gives anonymous memory instead;
  * - $FAKE_SUBBUF="OFFSET LEN": the first RELAYX_GET_SUBBUF hands that out,
  *   the next ones say ENODATA (closed and drained); RELAYX_PUT_SUBBUF
- *   takes it back;
+ *   takes it back; "eagain": none is ever complete (EAGAIN), and read()
+ *   gives what the FIFO holds, as the committed part of the sub-buffer
+ *   being written;
  * - $FAKE_CLOSE_EIO=STRING: close() of a descriptor whose path holds
  *   STRING closes it and fails with EIO;
  * - $FAKE_COUNTS=FILE: at exit, each process that made any of the calls
@@ -154,6 +156,10 @@ static int fake_mmap_ioctl(unsigned long req, void *arg)
 	}
 	if (req == RELAYX_PUT_SUBBUF)
 		return 0;
+	if (sb && !strcmp(sb, "eagain")) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (!sb || handed_out++) {
 		errno = ENODATA;
 		return -1;

@@ -11,7 +11,10 @@
  * read() files on every rescan (upstream relay says POLLIN only for
  * complete sub-buffers). The stop signals are blocked except inside
  * ppoll(), so that one cannot arrive just before it and wait out its
- * timeout; after the first, a second one kills.
+ * timeout. A ppoll() that finds a file ready returns with the signals
+ * blocked again before they are delivered, so a busy channel would keep
+ * them pending for ever: each ppoll() is followed by a look at what is
+ * pending. After the first, a second one kills.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -42,6 +45,7 @@
 
 static int got_signal;
 static sigset_t run_mask;	/* the mask ppoll() waits with */
+static sigset_t stop_signals;	/* SIGINT, SIGTERM, SIGHUP */
 
 double now(void)
 {
@@ -59,7 +63,6 @@ static void on_signal(int sig)
 void setup_signals(void)
 {
 	struct sigaction sa;
-	sigset_t stops;
 
 	/* SA_RESETHAND: a second signal ends a drain that takes too long. */
 	memset(&sa, 0, sizeof(sa));
@@ -71,28 +74,51 @@ void setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	/* A closed stdout pipe is an EPIPE to handle, not a kill. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigaddset(&stops, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stops, &run_mask);
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, &run_mask);
+}
+
+/* Stopping: the next stop signal kills. */
+static void stopping(int sig)
+{
+	static int done;
+
+	if (done++)
+		return;
+	__atomic_store_n(&got_signal, sig, __ATOMIC_RELAXED);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &run_mask, NULL);
 }
 
 /* ppoll() with the stop signals let in; -1: no timeout. */
 int collect_ppoll(struct pollfd *p, int n, int timeout_ms)
 {
-	struct timespec ts, *tsp = NULL;
-	int ret;
+	struct timespec ts, *tsp = NULL, zero = { 0, 0 };
+	int ret, err, sig;
 
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
+
 	ret = ppoll(p, n, tsp, &run_mask);
-	/* Stopping now: let a second signal in at once, to kill. */
-	if (__atomic_load_n(&got_signal, __ATOMIC_RELAXED))
-		sigprocmask(SIG_SETMASK, &run_mask, NULL);
+	err = errno;
+	sig = __atomic_load_n(&got_signal, __ATOMIC_RELAXED);
+	/* Pending because ppoll() found a file ready: take it now. */
+	if (!sig && ret > 0) {
+		sig = sigtimedwait(&stop_signals, NULL, &zero);
+		if (sig < 0)
+			sig = 0;
+	}
+	if (sig)
+		stopping(sig);
+	errno = err;
 	return ret;
 }
 
