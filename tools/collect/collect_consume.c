@@ -346,12 +346,15 @@ static int open_locked_down(const char *path)
 #endif
 }
 
-/* A geometry we can map and count sub-buffers of with an int. */
+/*
+ * A geometry we can map and count sub-buffers of with an int: the
+ * sub-buffers fit in the mapping (which may be longer: whole pages).
+ */
 static int geometry_sane(const struct relayx_geometry *g)
 {
 	return g->subbuf_size && g->n_subbufs && g->n_subbufs <= INT_MAX &&
 	       g->mmap_len && g->mmap_len <= SIZE_MAX &&
-	       g->mmap_len / g->n_subbufs == g->subbuf_size;
+	       g->subbuf_size <= g->mmap_len / g->n_subbufs;
 }
 
 static void choose_mode(struct collect *c, struct cbuf *b)
