@@ -62,6 +62,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* -P: for a terminal at the far end of a pipe or a serial line. */
 	c.progress = !c.quiet && (c.progress || isatty(STDERR_FILENO));
+	/* The counts of the stats file as the run starts, for its drops. */
+	refresh_stats(&c);
 	c.start = now();
 	if (run(&c)) {
 		if (c.stop == PIPE_CLOSED) {
