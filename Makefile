@@ -95,10 +95,12 @@ dkms-install:
 dkms-remove:
 	scripts/dkms remove
 
-build/relayx-collect: tools/collect/relayx_collect.c include/uapi/linux/relayx.h
+COLLECT_SRCS := $(wildcard tools/collect/*.c)
+
+build/relayx-collect: $(COLLECT_SRCS) tools/collect/collect.h include/uapi/linux/relayx.h
 	@mkdir -p build
 	$(CC) $(COLLECT_CFLAGS) $(CFLAGS) -I$(CURDIR)/include/uapi $(LDFLAGS) \
-		-o $@ $<
+		-o $@ $(COLLECT_SRCS)
 
 install: build/relayx-collect
 	install -D -m 0755 build/relayx-collect $(DESTDIR)$(BINDIR)/relayx-collect

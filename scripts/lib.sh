@@ -67,8 +67,13 @@ user_test_modules() {	# user_test_modules MODULE-DIR
 }
 
 # Build a user-space program of the project: static (the guests have no
-# libc), warnings as errors, with the uapi and sample headers.
+# libc), warnings as errors, with the uapi and sample headers. The
+# collector is the one of several files: its main file brings the rest of
+# tools/collect.
 user_cc() {	# user_cc SRC OUT
+	local srcs=("$1")
+	[ "$(basename "$1")" = relayx_collect.c ] &&
+		srcs=("$(dirname "$1")"/*.c)
 	gcc -static -O2 -Wall -Wextra -Werror -I"$RELAYX_TOP/include/uapi" \
-		-I"$RELAYX_TOP/samples" -o "$2" "$1"
+		-I"$RELAYX_TOP/samples" -o "$2" "${srcs[@]}"
 }
