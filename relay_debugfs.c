@@ -83,6 +83,7 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 	kfree(name);
 	if (!relayx_alloc_seen(RELAYX_ALLOC_FILE, !IS_ERR_OR_NULL(dentry)))
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
+	relayx_hook(buf, RELAYX_HOOK_FILE_VISIBLE);
 	relayx_chan_set_global(chan, is_global);
 	WRITE_ONCE(buf->dentry, dentry);
 	relayx_buf_update_size(buf);
