@@ -91,6 +91,23 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 }
 
 /**
+ * relayx_buf_file_is_relayx - whether relayx made @buf's file itself
+ * @buf: a buffer with a file
+ *
+ * Files made by relayx's default create_buf_file have relayx's file
+ * operations behind debugfs' open proxy and the buffer as i_private. A
+ * client's own callback may give its file any operations, or debugfs'
+ * full proxy, which the proxy hides until the file is opened.
+ *
+ * Return: true for a file of relayx's default callback.
+ */
+bool relayx_buf_file_is_relayx(const struct relayx_buf *buf)
+{
+	return buf->chan->callbacks.create_buf_file ==
+	       relayx_default_create_buf_file;
+}
+
+/**
  * relayx_ask_global - learn whether a buffer-only channel is global
  * @chan: a channel without base filename, chan->lock held
  * @buf: its first buffer
