@@ -221,13 +221,18 @@ struct relayx_buf *relayx_buf_create(struct relayx_chan *chan, unsigned int cpu)
 	kref_init(&buf->kref);
 	kref_get(&chan->kref);
 
+	/*
+	 * Reset before the file exists: from then on a reader can open it
+	 * and copy what the reset writes (the first sub-buffer's header)
+	 * without read_mutex.
+	 */
+	relayx_buf_reset(buf);
 	if (chan->has_base_filename && relayx_buf_create_file(buf)) {
 		relayx_buf_put(buf);
 		return NULL;
 	}
 	if (!chan->has_base_filename && !relayx_global_buf(chan))
 		relayx_ask_global(chan, buf);
-	relayx_buf_reset(buf);
 	relayx_buf_publish(chan, cpu, buf);
 	return buf;
 }

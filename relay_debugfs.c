@@ -83,10 +83,28 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 	kfree(name);
 	if (!relayx_alloc_seen(RELAYX_ALLOC_FILE, !IS_ERR_OR_NULL(dentry)))
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
+	relayx_hook(buf, RELAYX_HOOK_FILE_VISIBLE);
 	relayx_chan_set_global(chan, is_global);
 	WRITE_ONCE(buf->dentry, dentry);
 	relayx_buf_update_size(buf);
 	return 0;
+}
+
+/**
+ * relayx_buf_file_is_relayx - whether relayx made @buf's file itself
+ * @buf: a buffer with a file
+ *
+ * Files made by relayx's default create_buf_file have relayx's file
+ * operations behind debugfs' open proxy and the buffer as i_private. A
+ * client's own callback may give its file any operations, or debugfs'
+ * full proxy, which the proxy hides until the file is opened.
+ *
+ * Return: true for a file of relayx's default callback.
+ */
+bool relayx_buf_file_is_relayx(const struct relayx_buf *buf)
+{
+	return buf->chan->callbacks.create_buf_file ==
+	       relayx_default_create_buf_file;
 }
 
 /**

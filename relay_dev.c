@@ -10,12 +10,19 @@
  *
  * The descriptor only names the buffer. Its dentry is looked up among
  * the live buffers (relayx_buf_get_by_dentry()) rather than its inode
- * trusted to be relayx's, and the caller must be allowed to read the
- * file, as an open() would have checked. The device itself is root's.
+ * trusted to be relayx's, and only files relayx made itself are served.
+ * The caller must pass every check an open() of the file makes: the
+ * permission check, and the open hooks of the security modules and of
+ * fsnotify, which the kernel runs itself by opening the file
+ * (relayx_dev_may_open()). At lockdown=confidentiality nothing is given
+ * out: the kernel refuses trace data to user space there (tracefs, perf,
+ * kprobes), and a buffer holds the same kind of data. The device itself
+ * is root's.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/security.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
@@ -27,6 +34,44 @@
  * kernel does not know must be zero (copy_struct_from_user()).
  */
 #define RELAYX_OPEN_BUF_SIZE_VER0	offsetofend(struct relayx_open_buf, flags)
+
+/*
+ * May the caller open @path, a buffer file of @buf, for reading? What an
+ * open() checks, in the same order: the permission to open and read the
+ * inode (modes, capabilities, ACLs and the inode hooks of the security
+ * modules), then the file_open hook of the security modules (Landlock,
+ * AppArmor, SELinux decide reads there) and fsnotify's open permission
+ * event (fanotify). Those last run only inside the kernel's open path,
+ * so the file is really opened (dentry_open()), read-only, and closed
+ * again: the descriptor handed out is relayx_buf_anon_file()'s either way.
+ *
+ * Under lockdown, debugfs' own ->open refuses the file, with EPERM, and
+ * it runs after every hook above: an EPERM then is taken for debugfs'
+ * refusal, the one /dev/relayx exists to get past. A hook that refuses
+ * with EPERM (fanotify) cannot be told apart from it there; the security
+ * modules refuse with EACCES.
+ */
+static int relayx_dev_may_open(struct file *path, struct relayx_buf *buf)
+{
+	struct file *filp;
+	bool same;
+	int err;
+
+	err = relayx_file_permission(path, MAY_OPEN | MAY_READ);
+	if (err)
+		return err;
+	filp = dentry_open(&path->f_path, O_RDONLY, current_cred());
+	if (IS_ERR(filp)) {
+		err = PTR_ERR(filp);
+		if (err == -EPERM && security_locked_down(LOCKDOWN_DEBUGFS))
+			return 0;
+		return err;
+	}
+	same = filp->f_op == &relayx_file_operations &&
+	       filp->private_data == buf;
+	fput(filp);
+	return same ? 0 : -EINVAL;
+}
 
 static int relayx_dev_open_buf(const void __user *uarg, size_t usize)
 {
@@ -42,6 +87,10 @@ static int relayx_dev_open_buf(const void __user *uarg, size_t usize)
 		return err;
 	if (arg.flags)
 		return -EINVAL;
+	/* What tracefs checks: gone at confidentiality, kept at integrity. */
+	err = security_locked_down(LOCKDOWN_TRACEFS);
+	if (err)
+		return err;
 	/* fget() would refuse O_PATH descriptors, the point of all this. */
 	path = fget_raw(arg.fd);
 	if (!path)
@@ -51,7 +100,17 @@ static int relayx_dev_open_buf(const void __user *uarg, size_t usize)
 		err = -EINVAL;
 		goto out_path;
 	}
-	err = relayx_file_permission(path, MAY_READ);
+	/*
+	 * The name matched: the file must also be relayx's, with the
+	 * buffer behind it, not one a client made with operations of its
+	 * own, which relayx's must not replace.
+	 */
+	if (!relayx_buf_file_is_relayx(buf) ||
+	    d_inode(path->f_path.dentry)->i_private != buf) {
+		err = -EINVAL;
+		goto out_buf;
+	}
+	err = relayx_dev_may_open(path, buf);
 	if (err)
 		goto out_buf;
 	fd = get_unused_fd_flags(O_CLOEXEC);

@@ -10,9 +10,17 @@
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 
 #include "relayx_internal.h"
+
+/*
+ * A module with these hooks is test code: the kernel taints itself with
+ * N (TAINT_TEST) when it loads, as for KUnit modules, and modinfo shows
+ * "test: Y". A production build has neither the hooks nor the mark.
+ */
+MODULE_INFO(test, "Y");
 
 /* Set by the KUnit module only. */
 relayx_hook_fn relayx_test_hook;

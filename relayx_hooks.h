@@ -31,6 +31,8 @@ enum relayx_hook_point {
 	RELAYX_HOOK_READ_PAGE,
 	/* relayx_buf_update_size(): the file's dentry is read, not yet used */
 	RELAYX_HOOK_UPDATE_SIZE,
+	/* relayx_buf_create_file(): the buffer's file exists, may be opened */
+	RELAYX_HOOK_FILE_VISIBLE,
 	RELAYX_HOOK_NR
 };
 

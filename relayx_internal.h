@@ -71,6 +71,7 @@ void relayx_forget_holder(struct relayx_buf *buf, struct file *filp);
 int relayx_buf_create_file(struct relayx_buf *buf);
 void relayx_buf_remove_file(struct relayx_buf *buf, bool writers);
 void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf);
+bool relayx_buf_file_is_relayx(const struct relayx_buf *buf);
 void relayx_buf_update_size(struct relayx_buf *buf);
 int relayx_chan_create_stats(struct relayx_chan *chan);
 void relayx_chan_remove_stats(struct relayx_chan *chan);

@@ -63,7 +63,8 @@ user_test_modules() {	# user_test_modules MODULE-DIR
 		"$1/tests/module/relayx_testmod.ko" "$1/relayx.ko" \
 		"$1/tests/module/relayx_irqwin.ko" \
 		"$1/tests/module/relayx_upstream_client.ko" \
-		"$1/tests/module/relayx_guc.ko"
+		"$1/tests/module/relayx_guc.ko" \
+		"$1/tests/module/relayx_foreign.ko"
 }
 
 # Build a user-space program of the project: static (the guests have no

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* relayx_open() argument checking: every bad call fails and leaks nothing. */
+/*
+ * relayx_open() argument checking: every bad call fails and leaks nothing;
+ * what the files of a new channel show.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/string.h>
 
@@ -83,6 +88,48 @@ static void relayx_open_alloc_size_page_aligned(struct kunit *test)
 	relayx_close(chan);
 }
 
+/*
+ * What the files of a channel being opened show the moment they can be
+ * opened (RELAYX_HOOK_FILE_VISIBLE): how many appeared, and how many of
+ * their buffers were not reset yet (no sub-buffer entered, no limit).
+ */
+#define VISIBLE_NAME	"relayx_kunit_visible"
+static atomic_t visible_files, visible_unreset;
+
+static void relayx_visible_hook(struct relayx_buf *buf,
+				enum relayx_hook_point where)
+{
+	if (where != RELAYX_HOOK_FILE_VISIBLE ||
+	    strcmp(buf->chan->base_filename, VISIBLE_NAME))
+		return;
+	atomic_inc(&visible_files);
+	if (!buf->data || buf->limit != buf->chan->subbuf_size)
+		atomic_inc(&visible_unreset);
+}
+
+/*
+ * A buffer file can be opened and read as soon as it exists: its buffer
+ * must be reset by then, or a reader of a CPU coming up would see a
+ * buffer with no sub-buffer entered.
+ */
+static void relayx_open_file_after_reset(struct kunit *test)
+{
+	struct relayx_chan *chan;
+
+	atomic_set(&visible_files, 0);
+	atomic_set(&visible_unreset, 0);
+	WRITE_ONCE(relayx_test_hook, relayx_visible_hook);
+	chan = relayx_open(VISIBLE_NAME, NULL, 4096, 2, NULL, NULL);
+	WRITE_ONCE(relayx_test_hook, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	relayx_close(chan);
+	KUNIT_EXPECT_GE(test, atomic_read(&visible_files), (int)num_online_cpus());
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&visible_unreset), 0,
+			    "%d of %d files visible before their buffer was reset",
+			    atomic_read(&visible_unreset),
+			    atomic_read(&visible_files));
+}
+
 static struct kunit_case relayx_open_cases[] = {
 	KUNIT_CASE(relayx_open_zero_sizes),
 	KUNIT_CASE(relayx_open_overflow),
@@ -90,6 +137,7 @@ static struct kunit_case relayx_open_cases[] = {
 	KUNIT_CASE(relayx_open_bad_names),
 	KUNIT_CASE(relayx_open_buffer_only),
 	KUNIT_CASE(relayx_open_alloc_size_page_aligned),
+	KUNIT_CASE(relayx_open_file_after_reset),
 	{}
 };
 

@@ -105,10 +105,11 @@ struct relayx_buf_stats {
 #define RELAYX_BUF_STATS_SIZE_VER0	80
 
 /*
- * 0xBA: no header of Linux 6.12's uapi and no entry of its
- * Documentation/userspace-api/ioctl/ioctl-number.rst uses this type.
+ * 0xD3, numbers 0x00-0x1F: a type that no entry of mainline's
+ * Documentation/userspace-api/ioctl/ioctl-number.rst and no uapi header
+ * of Linux 6.12 uses (Documentation/userspace.rst, "The ioctl ABI").
  */
-#define RELAYX_IOC_MAGIC	0xBA
+#define RELAYX_IOC_MAGIC	0xD3
 
 #define RELAYX_GET_GEOMETRY	_IOR(RELAYX_IOC_MAGIC, 0x01, struct relayx_geometry)
 #define RELAYX_GET_SUBBUF	_IOR(RELAYX_IOC_MAGIC, 0x02, struct relayx_subbuf)

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What /dev/relayx must refuse. Each mode takes a buffer file, opens it
+ * with O_PATH and hands that to RELAYX_OPEN_BUF:
+ *
+ *   relayx_dev_tests landlock FILE      under a Landlock ruleset that
+ *       handles reading files and allows it beneath /dev only: open()
+ *       of FILE is refused (EACCES), so must the ioctl be (EACCES).
+ *   relayx_dev_tests foreign FILE       FILE is a client's own file
+ *       (tests/module/relayx_foreign.ko: its own read, no mmap): the
+ *       ioctl refuses it (EINVAL) instead of serving relayx's operations.
+ *   relayx_dev_tests confidential FILE  lockdown is at confidentiality:
+ *       the ioctl refuses (EPERM).
+ *
+ * Prints one "ok:"/"FAILED:" line per check; exits 0 when all passed, 1
+ * when one failed, 77 (skip) after saying why when the kernel lacks what
+ * the mode needs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <linux/landlock.h>
+#include <linux/relayx.h>
+
+#define DEV	"/dev/" RELAYX_DEV_NAME
+
+static int failures;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("%s: ", ok ? "ok" : "FAILED");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	failures += !ok;
+}
+
+/*
+ * RELAYX_OPEN_BUF on an O_PATH descriptor of @file; 0, the errno, or -1
+ * when the call could not be made. What a descriptor it gave can do is
+ * printed: that is what leaked when the call should have failed. Nothing
+ * is read, so that no record is consumed for the tests that follow.
+ */
+static int open_buf_errno(const char *file)
+{
+	struct relayx_open_buf arg = { .flags = 0 };
+	struct relayx_geometry geo = { .size = 0 };
+	int dev, fd, err = 0;
+	void *map;
+
+	dev = open(DEV, O_RDONLY);
+	if (dev < 0) {
+		printf("open %s: %s\n", DEV, strerror(errno));
+		return -1;
+	}
+	arg.fd = open(file, O_PATH);
+	if (arg.fd < 0) {
+		printf("open %s with O_PATH: %s\n", file, strerror(errno));
+		close(dev);
+		return -1;
+	}
+	fd = ioctl(dev, RELAYX_OPEN_BUF, &arg);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		printf("RELAYX_OPEN_BUF gave descriptor %d\n", fd);
+		if (!ioctl(fd, RELAYX_GET_GEOMETRY, &geo)) {
+			printf("  RELAYX_GET_GEOMETRY: %llu x %llu\n",
+			       (unsigned long long)geo.n_subbufs,
+			       (unsigned long long)geo.subbuf_size);
+			map = mmap(NULL, geo.mmap_len, PROT_READ, MAP_SHARED,
+				   fd, 0);
+			printf("  mmap: %s\n", map == MAP_FAILED ?
+			       strerror(errno) : "mapped");
+			if (map != MAP_FAILED)
+				munmap(map, geo.mmap_len);
+		}
+		close(fd);
+	}
+	close(arg.fd);
+	close(dev);
+	return err;
+}
+
+/* The Landlock system calls, which libc does not wrap. */
+static int ll_create_ruleset(const struct landlock_ruleset_attr *attr,
+			     size_t size, __u32 flags)
+{
+	return syscall(__NR_landlock_create_ruleset, attr, size, flags);
+}
+
+static int ll_add_rule(int ruleset, enum landlock_rule_type type,
+		       const void *attr, __u32 flags)
+{
+	return syscall(__NR_landlock_add_rule, ruleset, type, attr, flags);
+}
+
+static int ll_restrict_self(int ruleset, __u32 flags)
+{
+	return syscall(__NR_landlock_restrict_self, ruleset, flags);
+}
+
+/*
+ * This process may read files beneath /dev only. Returns 0, 77 when the
+ * kernel has no Landlock, 1 on another failure.
+ */
+static int landlock_dev_only(void)
+{
+	/* Only the first member: every Landlock ABI accepts this size. */
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE,
+	};
+	struct landlock_path_beneath_attr dev = {
+		.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE,
+	};
+	int ruleset, abi;
+
+	abi = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 0) {
+		printf("skipped: no Landlock in this kernel (%s)\n",
+		       strerror(errno));
+		return 77;
+	}
+	printf("Landlock ABI %d\n", abi);
+	ruleset = ll_create_ruleset(&attr, sizeof(attr.handled_access_fs), 0);
+	dev.parent_fd = open("/dev", O_PATH | O_DIRECTORY);
+	if (ruleset < 0 || dev.parent_fd < 0 ||
+	    ll_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, &dev, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    ll_restrict_self(ruleset, 0)) {
+		printf("FAILED: setting up the ruleset: %s\n", strerror(errno));
+		return 1;
+	}
+	close(dev.parent_fd);
+	close(ruleset);
+	return 0;
+}
+
+static int landlock(const char *file)
+{
+	int fd, err, ret;
+
+	ret = landlock_dev_only();
+	if (ret)
+		return ret;
+	fd = open(file, O_RDONLY);
+	err = errno;
+	check(fd < 0 && err == EACCES, "open(%s) under the ruleset: EACCES (%s)",
+	      file, fd < 0 ? strerror(err) : "opened");
+	if (fd >= 0)
+		close(fd);
+	fd = open(DEV, O_RDONLY);
+	check(fd >= 0, "open(%s) under the ruleset, which allows /dev", DEV);
+	if (fd >= 0)
+		close(fd);
+	err = open_buf_errno(file);
+	check(err == EACCES,
+	      "RELAYX_OPEN_BUF under the ruleset: EACCES, as open() (%s)",
+	      err > 0 ? strerror(err) : err ? "no setup" : "succeeded");
+	return !!failures;
+}
+
+static int expect(const char *file, int want, const char *what)
+{
+	int err = open_buf_errno(file);
+
+	check(err == want, "RELAYX_OPEN_BUF on %s, %s: %s (%s)", file, what,
+	      want ? strerror(want) : "a descriptor",
+	      err > 0 ? strerror(err) : err ? "no setup" : "succeeded");
+	return !!failures;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 3)
+		return 2;
+	if (!strcmp(argv[1], "landlock"))
+		return landlock(argv[2]);
+	if (!strcmp(argv[1], "foreign"))
+		return expect(argv[2], EINVAL, "a client's own file");
+	if (!strcmp(argv[1], "confidential"))
+		return expect(argv[2], EPERM, "lockdown at confidentiality");
+	return 2;
+}
