@@ -55,6 +55,9 @@ typedef void (*relayx_hook_fn)(struct relayx_buf *buf,
 			       enum relayx_hook_point where);
 
 #ifdef RELAYX_TEST_HOOKS
+/* Whether the hooks are compiled in: paths may then take smaller steps. */
+#define RELAYX_HOOKS_BUILT	true
+
 /* Internal functions the KUnit module calls directly. */
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym) EXPORT_SYMBOL_GPL(sym)
 
@@ -74,6 +77,7 @@ bool relayx_fault_point(void);
 int relayx_testhooks_init(void);
 void relayx_testhooks_exit(void);
 #else
+#define RELAYX_HOOKS_BUILT	false
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym)
 
 static inline void relayx_hook(struct relayx_buf *buf,
