@@ -77,8 +77,8 @@ bool relayx_fault_point(void);
 int relayx_testhooks_init(void);
 void relayx_testhooks_exit(void);
 #else
-#define RELAYX_HOOKS_BUILT	false
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym)
+#define RELAYX_HOOKS_BUILT	false
 
 static inline void relayx_hook(struct relayx_buf *buf,
 			       enum relayx_hook_point where)
