@@ -62,9 +62,9 @@ static int relayx_file_release(struct inode *inode, struct file *filp)
 }
 
 /*
- * Copy @len bytes at @src, in @buf, to @to, a page at a time (test
- * builds may stop between two pages, where a writer can lap what is
- * being copied). The writer may be writing these bytes meanwhile in
+ * Copy @len bytes at @src, in @buf, to @to: in one go, or in test builds
+ * a page at a time, so that a test can stop the copy between two pages,
+ * where a writer can lap what is being copied. The writer may be writing these bytes meanwhile in
  * overwrite mode, which is why the copy is validated afterwards; KCSAN
  * is told that the race is known.
  *
@@ -76,8 +76,10 @@ static size_t relayx_read_out(struct relayx_buf *buf, const void *src,
 	size_t done = 0, part, got;
 
 	while (done < len) {
-		part = min_t(size_t, len - done,
-			     PAGE_SIZE - offset_in_page(src + done));
+		part = len - done;
+		if (RELAYX_HOOKS_BUILT)
+			part = min_t(size_t, part,
+				     PAGE_SIZE - offset_in_page(src + done));
 		/* Races with the writer on purpose; see above. */
 		got = data_race(copy_to_iter(src + done, part, to));
 		done += got;

@@ -57,6 +57,9 @@ typedef void (*relayx_hook_fn)(struct relayx_buf *buf,
 			       enum relayx_hook_point where);
 
 #ifdef RELAYX_TEST_HOOKS
+/* Whether the hooks are compiled in: paths may then take smaller steps. */
+#define RELAYX_HOOKS_BUILT	true
+
 /* Internal functions the KUnit module calls directly. */
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym) EXPORT_SYMBOL_GPL(sym)
 
@@ -77,6 +80,7 @@ int relayx_testhooks_init(void);
 void relayx_testhooks_exit(void);
 #else
 #define EXPORT_SYMBOL_IF_RELAYX_TESTS(sym)
+#define RELAYX_HOOKS_BUILT	false
 
 static inline void relayx_hook(struct relayx_buf *buf,
 			       enum relayx_hook_point where)
