@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Time limits of make check; sourced by scripts/check (and the harness
 # self-tests), never run.
 #
