@@ -113,8 +113,8 @@ static int relayx_dev_open_buf(const void __user *uarg, size_t usize)
 	err = relayx_dev_may_open(path, buf);
 	if (err)
 		goto out_buf;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
+	fd = relayx_get_unused_fd(O_CLOEXEC);
+	if (!relayx_alloc_seen(RELAYX_ALLOC_DEV_FD, fd >= 0)) {
 		err = fd;
 		goto out_buf;
 	}

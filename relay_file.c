@@ -430,7 +430,7 @@ struct file *relayx_buf_anon_file(struct relayx_buf *buf)
 
 	filp = anon_inode_getfile("[relayx]", &relayx_file_operations, buf,
 				  O_RDONLY);
-	if (IS_ERR(filp))
+	if (!relayx_alloc_seen(RELAYX_ALLOC_DEV_FILE, !IS_ERR(filp)))
 		return filp;
 	/* No ->open ran: what relayx_file_open() would have done. */
 	relayx_file_attach(filp, buf);

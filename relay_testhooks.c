@@ -39,6 +39,8 @@ static const char *const relayx_alloc_names[RELAYX_ALLOC_NR] = {
 	[RELAYX_ALLOC_FILE] = "file",
 	[RELAYX_ALLOC_STATS_NAME] = "stats_name",
 	[RELAYX_ALLOC_STATS_FILE] = "stats_file",
+	[RELAYX_ALLOC_DEV_FD] = "dev_fd",
+	[RELAYX_ALLOC_DEV_FILE] = "dev_file",
 };
 
 static atomic_long_t relayx_alloc_reached[RELAYX_ALLOC_NR];

@@ -50,6 +50,8 @@ enum relayx_alloc_site {
 	RELAYX_ALLOC_FILE,		/* a buffer file (create_buf_file) */
 	RELAYX_ALLOC_STATS_NAME,	/* the stats file's name */
 	RELAYX_ALLOC_STATS_FILE,	/* the stats file */
+	RELAYX_ALLOC_DEV_FD,		/* RELAYX_OPEN_BUF's descriptor */
+	RELAYX_ALLOC_DEV_FILE,		/* RELAYX_OPEN_BUF's file */
 	RELAYX_ALLOC_NR
 };
 
@@ -114,5 +116,12 @@ static inline void relayx_testhooks_exit(void)
  */
 #define relayx_alloc_percpu(type) \
 	(relayx_fault_point() ? NULL : alloc_percpu(type))
+
+/*
+ * Nor does get_unused_fd_flags() while the descriptor table has room:
+ * the same, failing as a full table would.
+ */
+#define relayx_get_unused_fd(flags) \
+	(relayx_fault_point() ? -EMFILE : get_unused_fd_flags(flags))
 
 #endif /* _RELAYX_HOOKS_H */

@@ -14,19 +14,26 @@
  *                                               prints the bytes read
  *        relayx_fail_nth N open FILE            open(2) FILE, read-only
  *        relayx_fail_nth N mmap FILE LENGTH     mmap(2), then munmap(2)
+ *        relayx_fail_nth N open-buf DEV FILE    RELAYX_OPEN_BUF on DEV
+ *                                               (/dev/relayx) with an
+ *                                               O_PATH descriptor of FILE
  *
  * Exit status: 0 the call succeeded and no fault was injected (the
  * sweep is over); 1 it succeeded although a fault was injected; 2 it
  * failed after a fault was injected (its errno is printed); 3 it failed
  * with no fault injected; 4 the helper itself failed.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <linux/relayx.h>
 
 static int nth_fd = -1;
 
@@ -71,6 +78,7 @@ int main(int argc, char **argv)
 	unsigned int n;
 	const char *op;
 	long ret = 0;
+	struct relayx_open_buf arg = { .fd = -1 };
 	int fd = -1, err, hit;
 	size_t len = 0;
 	void *map;
@@ -84,6 +92,8 @@ int main(int argc, char **argv)
 		return helper_failed("/proc/thread-self/fail-nth");
 	if (!strcmp(op, "write") && argc == 5)
 		fd = open_target(argv[3], O_WRONLY);
+	else if (!strcmp(op, "open-buf") && argc == 5)
+		fd = open_target(argv[3], O_RDONLY);
 	else if ((!strcmp(op, "read") && argc == 4) ||
 		 (!strcmp(op, "mmap") && argc == 5))
 		fd = open_target(argv[3], O_RDONLY);
@@ -93,6 +103,11 @@ int main(int argc, char **argv)
 		return 4;
 	if (!strcmp(op, "mmap"))
 		len = strtoul(argv[4], NULL, 0);
+	if (!strcmp(op, "open-buf")) {
+		arg.fd = open(argv[4], O_PATH);
+		if (arg.fd < 0)
+			return helper_failed(argv[4]);
+	}
 
 	if (arm(n))
 		return helper_failed("arming fail-nth");
@@ -104,6 +119,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(op, "open")) {
 		fd = open(argv[3], O_RDONLY);
 		ret = fd;
+	} else if (!strcmp(op, "open-buf")) {
+		ret = ioctl(fd, RELAYX_OPEN_BUF, &arg);
 	} else {
 		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 		ret = map == MAP_FAILED ? -1 : 0;

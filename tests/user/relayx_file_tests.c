@@ -9,6 +9,8 @@
  *        relayx_file_tests offline-wakeup CPU
  *        relayx_file_tests irq-window CPU (tests/module/relayx_irqwin.ko)
  *        relayx_file_tests locked-down (samples/relayx_sample.ko, lockdown on)
+ *        relayx_file_tests harness-failures N (N failed checks, no kernel
+ *        needed: the harness self-test of the exit status)
  * hold wants the module loaded with overwrite=1 n_subbufs=4.
  */
 #define _GNU_SOURCE
@@ -44,6 +46,22 @@
 #define PER_SUB	(4096 / REC)
 
 static int failures;
+
+/*
+ * A test's exit status, which run-tests reads: passed, failed (however
+ * many checks failed: a count would wrap at 256 and collide with the
+ * codes below), skipped after saying why, or, for irq-window alone, the
+ * window was missed and the run may be tried again.
+ */
+#define TEST_PASSED	0
+#define TEST_FAILED	1
+#define TEST_MISSED	3
+#define TEST_SKIPPED	77
+
+static int verdict(void)
+{
+	return failures ? TEST_FAILED : TEST_PASSED;
+}
 
 static void check(int ok, const char *fmt, ...)
 {
@@ -263,7 +281,7 @@ static int bad_calls(void)
 	      "buf_mapped and buf_unmapped balance (%d, %d)", mapped,
 	      unmapped);
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 /* A struct as a program built with newer headers would have it. */
@@ -334,7 +352,7 @@ static int abi(void)
 	expect_errno(ioctl(fd, _IOR(RELAYX_IOC_MAGIC, 0x04, shorter), shorter),
 		     EINVAL, "stats into a shorter struct");
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 static int hold(void)
@@ -371,7 +389,7 @@ static int hold(void)
 	      (unsigned long long)st.msgs, (unsigned long long)st.full);
 	munmap(map, len);
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 /*
@@ -479,7 +497,7 @@ static int poll_test(void)
 	check(ret == 1 && (pfd.revents & POLLERR),
 	      "POLLERR: closed and drained (revents %#x)", pfd.revents);
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 #define POLL_ROUNDS	3000
@@ -580,7 +598,7 @@ static int poll_race(void)
 	      WIFSIGNALED(status) ? "signal" : "exit",
 	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 static int set_online(int cpu, int up)
@@ -752,7 +770,7 @@ static int offline_wakeup(int cpu)
 	check(total == (long)OFFLINE_RECS * REC, "the poller read every record (%ld bytes)",
 	      total);
 	close(progress[0]);
-	return failures;
+	return verdict();
 }
 
 #define IRQWIN	"/sys/kernel/debug/relayx_irqwin"
@@ -792,7 +810,7 @@ static int irq_window(int cpu)
 	if (irqwin_state("thread") != 1) {
 		printf("skipped: no irq_work/%d thread (not PREEMPT_RT): %s\n",
 		       cpu, "reader wakeups run in the interrupt, no window");
-		return 77;
+		return TEST_SKIPPED;
 	}
 	snprintf(name, sizeof(name), IRQWIN "/w%d", cpu);
 	fd = open(name, O_RDONLY);
@@ -819,7 +837,7 @@ static int irq_window(int cpu)
 		printf("the window was missed: no record after the park\n");
 		kill(poller, SIGKILL);
 		waitpid(poller, &status, 0);
-		return failures ? 1 : 3;
+		return failures ? TEST_FAILED : TEST_MISSED;
 	}
 	check(pending == 0, "no reader wakeup left pending on the dead CPU %d",
 	      cpu);
@@ -846,7 +864,7 @@ static int irq_window(int cpu)
 		      "the close wakes the poller and ends its file, CPU %d down (status %#x)",
 		      cpu, status);
 	}
-	return failures;
+	return verdict();
 }
 
 static int lifetime(void)
@@ -881,7 +899,7 @@ static int lifetime(void)
 	munmap(map, len);
 	close(fa);
 	close(fb);
-	return failures;
+	return verdict();
 }
 
 static int perm(void)
@@ -905,7 +923,7 @@ static int perm(void)
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "an unprivileged user cannot open a0");
-	return failures;
+	return verdict();
 }
 
 /*
@@ -1030,7 +1048,7 @@ static int lock_order(void)
 	send_cmd("close");
 	munmap(map, len);
 	close(fd);
-	return failures;
+	return verdict();
 }
 
 /* RELAYX_OPEN_BUF of /dev/relayx (@dev) on @fd: a new descriptor, or -1. */
@@ -1234,7 +1252,7 @@ static int devnode(void)
 	check(fd >= 0, "RELAYX_OPEN_BUF on an O_PATH descriptor of a0 (%s)",
 	      fd < 0 ? strerror(errno) : "ok");
 	if (fd < 0)
-		return failures;
+		return verdict();
 	check(fcntl(fd, F_GETFD) == FD_CLOEXEC, "the descriptor is close-on-exec");
 	check((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY,
 	      "the descriptor is read-only");
@@ -1261,7 +1279,7 @@ static int devnode(void)
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	check(map != MAP_FAILED, "mmap of the whole buffer");
 	if (map == MAP_FAILED)
-		return failures;
+		return verdict();
 	/* A second descriptor is a reader of its own: its own hold. */
 	fd2 = dev_open_buf(dev, pa);
 	check(ioctl(fd, RELAYX_GET_SUBBUF, &sb) == 0 && sb.seq == 0 &&
@@ -1339,7 +1357,7 @@ static int devnode(void)
 	check(before > 0 && after == before - 1,
 	      "closing it let go of relayx.ko (refcnt %ld, then %ld)", before,
 	      after);
-	return failures;
+	return verdict();
 }
 
 /*
@@ -1377,7 +1395,17 @@ static int locked_down(void)
 	printf("%s", text);
 	if (fd >= 0)
 		close(fd);
-	return failures;
+	return verdict();
+}
+
+/* N failed checks: what the harness must report as a failure. */
+static int harness_failures(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		check(0, "planted failure %d of %d", i + 1, n);
+	return verdict();
 }
 
 int main(int argc, char **argv)
@@ -1393,6 +1421,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "offline-wakeup"))
 		return offline_wakeup(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "harness-failures"))
+		return harness_failures(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "irq-window"))
 		return irq_window(atoi(argv[2]));
 	if (argc != 2)

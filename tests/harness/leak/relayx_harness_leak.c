@@ -5,6 +5,11 @@
  * forgotten at load. The guest's final kmemleak scans must report them;
  * the harness finds them by their contents, 'Z' (0x5a) throughout, since
  * the init code in their backtrace is gone by then.
+ *
+ * One more object, filled with 'G' (0x47), stays reachable from a global
+ * of the module until it is unloaded, and its exit forgets to free it:
+ * kmemleak can report it only if the guest unloads the module before its
+ * scans, as it does with every module at the end of a boot.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -14,6 +19,9 @@
 
 /* Where each object escapes to, so that the compiler keeps it. */
 static void *last;
+
+/* Held by the module, never freed: a leak once the module is gone. */
+static void *held;
 
 static int __init harness_leak_init(void)
 {
@@ -29,7 +37,14 @@ static int __init harness_leak_init(void)
 		WRITE_ONCE(last, p);
 	}
 	WRITE_ONCE(last, NULL);
-	pr_info("relayx_harness_leak: %d objects leaked\n", LEAKED);
+	p = kmalloc(128, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0x47, 128);
+	/* A store the compiler keeps: nothing ever reads held. */
+	WRITE_ONCE(held, p);
+	pr_info("relayx_harness_leak: %d objects leaked, one held until unload\n",
+		LEAKED);
 	return 0;
 }
 
