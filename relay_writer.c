@@ -458,15 +458,19 @@ EXPORT_SYMBOL_GPL(relayx_buf_full);
  * relayx_writer_close - finish the writer's state of a buffer at close
  * @buf: the buffer, which no writer enters any more
  *
- * Finishes the sub-buffer the writer was in and publishes every finished
- * one, so that readers and mmap consumers see all of it as complete
- * sub-buffers. No subbuf_start runs, as upstream's close.
+ * Finishes the sub-buffer the writer was in, if anything was written
+ * into it, and publishes every finished one, so that readers and mmap
+ * consumers see all of it as complete sub-buffers. No subbuf_start runs,
+ * as upstream's close. A sub-buffer that holds only the header its
+ * subbuf_start reserved (buf->hdr: a flush right before the close, or no
+ * write since the open) stays unfinished, as upstream leaves it: finished,
+ * its header would claim a record that subbuf_start(prev) never wrote.
  */
 void relayx_writer_close(struct relayx_buf *buf)
 {
 	size_t off = relayx_buf_offset(buf);
 
-	if (off && off <= buf->chan->subbuf_size) {
+	if (off > buf->hdr && off <= buf->chan->subbuf_size) {
 		relayx_finish_subbuf(buf, off);
 		relayx_tail_move(buf, buf->chan->subbuf_size + 1);
 	}

@@ -9,6 +9,7 @@
 #include <linux/relay.h>
 
 #include "relayx_test.h"
+#include "../../relayx_internal.h"
 
 static struct dentry oracle_no_file;
 
@@ -282,6 +283,77 @@ static void relayx_oracle_flush_refused(struct kunit *test)
 	oracle_close(&p);
 }
 
+/*
+ * The documented header pattern, then flush and close: the close must not
+ * finish a sub-buffer that holds only the header subbuf_start reserved
+ * (no data, and no subbuf_start(prev) to write its padding), on the
+ * writing CPU or on any idle one. Upstream's close finishes nothing; the
+ * buffers are compared after it, each kept by a reference (upstream's the
+ * way an open file keeps it).
+ */
+static void relayx_oracle_header_flush_close(struct kunit *test)
+{
+	struct rchan_buf **ubs;
+	struct relayx_buf **xbs;
+	struct oracle_pair p;
+	struct file ufile = {};
+	unsigned int cpu;
+	size_t k, n;
+	u8 msg[10];
+
+	ubs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ubs), GFP_KERNEL);
+	xbs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*xbs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ubs);
+	KUNIT_ASSERT_NOT_NULL(test, xbs);
+	hdr = (struct hdr_client){};
+	oracle_open(test, &p, 256, 4, &hdr_cb_upstream, &hdr_cb_relayx);
+	memset(msg, 0x3c, sizeof(msg));
+	oracle_write(&p, msg, sizeof(msg));
+	relay_flush(p.u);
+	relayx_flush(p.x);
+	for_each_possible_cpu(cpu) {
+		ubs[cpu] = *per_cpu_ptr(p.u->buf, cpu);
+		xbs[cpu] = *per_cpu_ptr(p.x->buf, cpu);
+		if (ubs[cpu])
+			kref_get(&ubs[cpu]->kref);
+		if (xbs[cpu])
+			relayx_buf_get(xbs[cpu]);
+	}
+	oracle_close(&p);
+
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, !xbs[cpu], !ubs[cpu], "cpu %u", cpu);
+		if (!xbs[cpu] || !ubs[cpu])
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, xbs[cpu]->subbufs_produced,
+				    ubs[cpu]->subbufs_produced,
+				    "sub-buffers produced, cpu %u (written: %u)",
+				    cpu, p.cpu);
+		n = min(xbs[cpu]->subbufs_produced, p.n);
+		for (k = 0; k < n; k++) {
+			/* What a consumer trusts: the header holds the padding. */
+			KUNIT_EXPECT_EQ_MSG(test,
+					    *(u32 *)relayx_subbuf_addr(xbs[cpu], k),
+					    xbs[cpu]->padding[k],
+					    "header of sub-buffer %zu, cpu %u",
+					    k, cpu);
+			KUNIT_EXPECT_EQ_MSG(test, (size_t)xbs[cpu]->padding[k],
+					    ubs[cpu]->padding[k],
+					    "padding of sub-buffer %zu, cpu %u",
+					    k, cpu);
+		}
+	}
+	for_each_possible_cpu(cpu) {
+		if (ubs[cpu]) {
+			/* Drops the reference as the release of a file does. */
+			ufile.private_data = ubs[cpu];
+			relay_file_operations.release(NULL, &ufile);
+		}
+		if (xbs[cpu])
+			relayx_buf_put(xbs[cpu]);
+	}
+}
+
 static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_page_multiple),
 	KUNIT_CASE(relayx_oracle_odd_size),
@@ -291,6 +363,7 @@ static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_header_reserved_twice),
 	KUNIT_CASE(relayx_oracle_initial_refusal),
 	KUNIT_CASE(relayx_oracle_flush_refused),
+	KUNIT_CASE(relayx_oracle_header_flush_close),
 	{}
 };
 
