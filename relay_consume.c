@@ -244,7 +244,9 @@ bool relayx_buf_done(struct relayx_buf *buf)
  * @subbufs_consumed: how many sub-buffers were read
  *
  * For clients with their own mmap protocol, as upstream's. A count larger
- * than what is unread, or a CPU without a buffer, is clamped or ignored.
+ * than what is unread is clamped to it; as upstream, a count larger than
+ * n_subbufs, which no reader can have read, and a CPU without a buffer
+ * are ignored.
  * Takes no lock and never sleeps: callable from any context, a
  * subbuf_start callback with interrupts off included. A sub-buffer an
  * mmap consumer holds stays held (the writer still never enters it); its
@@ -256,7 +258,8 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 	struct relayx_buf *buf;
 	size_t seq, unread;
 
-	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
+	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed ||
+	    subbufs_consumed > chan->n_subbufs)
 		return;
 	buf = relayx_chan_buf(chan, cpu);
 	if (!buf)
