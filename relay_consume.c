@@ -210,6 +210,17 @@ bool relayx_read_commit(struct relayx_buf *buf,
 		return false;
 	buf->bytes_seq = pos->seq;
 	buf->bytes_consumed = pos->off + bytes;
+	/*
+	 * Read to the end of a finished sub-buffer: it is consumed now, not
+	 * at the next read, or poll() would report it unread and that read
+	 * would find nothing. Its padding is final once it is published
+	 * (pairs with the release in relayx_publish_subbuf()); if the writer
+	 * lapped it meanwhile, the next read skips it anyway.
+	 */
+	if (pos->seq != smp_load_acquire(&buf->subbufs_produced) &&
+	    buf->bytes_consumed >= buf->chan->subbuf_size -
+				   buf->padding[pos->seq % buf->chan->n_subbufs])
+		relayx_advance(buf, pos->seq, pos->seq + 1);
 	return true;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/kthread.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 
 #include "relayx_test.h"
 #include "../../relayx_internal.h"
@@ -451,12 +452,67 @@ static void relayx_consume_read_copy_holds_nothing(struct kunit *test)
 	relayx_buf_put(buf);
 }
 
+/* read() into a kernel buffer, as a reader's read(2) would. */
+static ssize_t read_kernel(struct file *file, void *dst, size_t len)
+{
+	struct kvec kv = { .iov_base = dst, .iov_len = len };
+	struct kiocb kiocb = { .ki_filp = file };
+	struct iov_iter to;
+
+	iov_iter_kvec(&to, READ, &kv, 1, len);
+	return relayx_file_operations.read_iter(&kiocb, &to);
+}
+
+/*
+ * A read() that ends exactly at the end of a finished sub-buffer without
+ * padding: what it read is consumed, so poll() must not report data that
+ * read() then does not return (a 0 that consumers take as end of file).
+ */
+static void relayx_consume_read_to_subbuf_end(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	struct relayx_buf *buf;
+	struct file *file;
+	__poll_t mask;
+	ssize_t ret;
+	u8 *dst;
+
+	chan = relayx_open(NULL, NULL, SB, NSB, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	dst = kunit_kmalloc(test, SB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	buf = relayx_test_pin(chan);
+	file->private_data = buf;
+	/* Two halves: one full sub-buffer, no padding. */
+	write_n(chan, SB / 2, 2);
+	migrate_enable();
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], 0U);
+
+	ret = read_kernel(file, dst, SB);
+	KUNIT_EXPECT_EQ(test, ret, (ssize_t)SB);
+	KUNIT_EXPECT_TRUE(test, all_bytes(dst, SB, 0x5a));
+	KUNIT_EXPECT_EQ_MSG(test, buf->subbufs_consumed, (size_t)1,
+			    "the sub-buffer read to its end is not consumed");
+	mask = relayx_file_operations.poll(file, NULL);
+	ret = read_kernel(file, dst, SB);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, mask & EPOLLIN,
+			       "poll() said readable, then read() returned %zd",
+			       ret);
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_end_of_stream),
 	KUNIT_CASE(relayx_consume_reset_excludes_reader),
 	KUNIT_CASE(relayx_consume_subbufs_consumed_in_writer),
 	KUNIT_CASE(relayx_consume_held_outlives_subbufs_consumed),
 	KUNIT_CASE(relayx_consume_read_copy_holds_nothing),
+	KUNIT_CASE(relayx_consume_read_to_subbuf_end),
 	{}
 };
 
