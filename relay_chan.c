@@ -405,14 +405,14 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	err = relayx_open_bufs(chan);
 	if (!err)
 		err = relayx_hotcpu_add(chan);
-	if (!err && chan->has_base_filename)
-		err = relayx_chan_create_stats(chan);
 	if (err) {
 		pr_warn_ratelimited("open: cannot set up the buffers and files: %d\n",
 				    err);
 		relayx_close(chan);
 		return ERR_PTR(err);
 	}
+	if (chan->has_base_filename)
+		relayx_chan_create_stats(chan);
 	return chan;
 }
 EXPORT_SYMBOL_GPL(relayx_open_err);
@@ -492,8 +492,6 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		if (err)
 			break;
 	}
-	if (!err)
-		err = relayx_chan_create_stats(chan);
 	if (err) {
 		for_each_possible_cpu(undo) {
 			buf = *per_cpu_ptr(chan->buf, undo);
@@ -505,6 +503,7 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		goto out;
 	}
 	chan->has_base_filename = true;
+	relayx_chan_create_stats(chan);
 out:
 	mutex_unlock(&chan->lock);
 	return err;

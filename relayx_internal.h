@@ -70,7 +70,7 @@ int relayx_buf_create_file(struct relayx_buf *buf);
 void relayx_buf_remove_file(struct relayx_buf *buf, bool writers);
 void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf);
 void relayx_buf_update_size(struct relayx_buf *buf);
-int relayx_chan_create_stats(struct relayx_chan *chan);
+void relayx_chan_create_stats(struct relayx_chan *chan);
 void relayx_chan_remove_stats(struct relayx_chan *chan);
 extern const struct relayx_callbacks relayx_default_callbacks;
 
