@@ -547,8 +547,14 @@ static void relayx_buf_flush_ipi(void *info)
 	relayx_buf_flush(info);
 }
 
+static void relayx_buf_retry_ipi(void *info)
+{
+	relayx_writer_retry(info);
+}
+
 /*
- * Flush @buf where no writer of it can interleave, waiting for nothing
+ * Run @fn(@buf), a switch of @buf's writer state, where no writer of it
+ * can interleave, waiting for nothing
  * but an interrupt of its CPU. chan->lock keeps @buf's bit in up_cpus as
  * it is (relay_hotcpu.c changes it under that lock):
  *
@@ -567,18 +573,51 @@ static void relayx_buf_flush_ipi(void *info)
  * and takes no lock: callable with chan->lock held, under
  * cpus_read_lock() and from hotplug callbacks.
  */
-static void relayx_buf_flush_safely(struct relayx_buf *buf)
+static void relayx_buf_run(struct relayx_buf *buf, smp_call_func_t fn)
 {
 	struct relayx_chan *chan = buf->chan;
 	unsigned long flags;
 
-	mutex_lock(&chan->lock);
+	lockdep_assert_held(&chan->lock);
 	if (!cpumask_test_cpu(buf->cpu, to_cpumask(chan->up_cpus)) ||
-	    smp_call_function_single(buf->cpu, relayx_buf_flush_ipi, buf, 1)) {
+	    smp_call_function_single(buf->cpu, fn, buf, 1)) {
 		local_irq_save(flags);
-		relayx_buf_flush(buf);
+		fn(buf);
 		local_irq_restore(flags);
 	}
+}
+
+static void relayx_buf_flush_safely(struct relayx_buf *buf)
+{
+	struct relayx_chan *chan = buf->chan;
+
+	mutex_lock(&chan->lock);
+	relayx_buf_run(buf, relayx_buf_flush_ipi);
+	mutex_unlock(&chan->lock);
+}
+
+/**
+ * relayx_buf_retry - try again the switch a reader's hold refused
+ * @buf: a buffer whose reader just let go of a sub-buffer the writer
+ *	wanted to overwrite (relayx_unhold() said so); no reader lock held
+ *
+ * The finished sub-buffer of that switch is pending: readers would get
+ * it only with the next write or flush. The switch is made now, on the
+ * buffer's CPU as a flush makes it (relayx_writer_retry()). Not in
+ * global mode, whose writers relayx cannot keep out (the client's lock
+ * does): there the next write or flush hands it over. Nothing after the
+ * close, which handed everything over. Process context; may sleep.
+ */
+void relayx_buf_retry(struct relayx_buf *buf)
+{
+	struct relayx_chan *chan = buf->chan;
+
+	if (chan->is_global)
+		return;
+	mutex_lock(&chan->lock);
+	/* Set under chan->lock by relayx_close(). */
+	if (!buf->finalized)
+		relayx_buf_run(buf, relayx_buf_retry_ipi);
 	mutex_unlock(&chan->lock);
 }
 

@@ -36,7 +36,12 @@ static bool relayx_lapped(struct relayx_buf *buf, size_t seq)
 	       (ssize_t)buf->chan->n_subbufs;
 }
 
-static void relayx_unhold(struct relayx_buf *buf)
+/*
+ * Let go of the held sub-buffer. Return: whether the writer gave up a
+ * switch because of the hold (RELAYX_GATE_DEFERRED): the caller then has
+ * it tried again with relayx_buf_retry(), once it holds no reader lock.
+ */
+static bool relayx_unhold(struct relayx_buf *buf)
 {
 	/*
 	 * Fully ordered, not only a release: the reads of the sub-buffer
@@ -46,7 +51,9 @@ static void relayx_unhold(struct relayx_buf *buf)
 	 * bit together with the new held, and enter the sub-buffer that
 	 * is still being read.
 	 */
-	atomic_long_fetch_andnot(RELAYX_GATE_HELD, &buf->gate);
+	return atomic_long_fetch_andnot(RELAYX_GATE_HELD |
+					RELAYX_GATE_DEFERRED, &buf->gate) &
+	       RELAYX_GATE_DEFERRED;
 }
 
 /* Hold sub-buffer @seq against the writer; false when it was lapped. */
@@ -69,6 +76,10 @@ static bool relayx_hold(struct relayx_buf *buf, size_t seq)
 	}
 	if (!relayx_lapped(buf, seq))
 		return true;
+	/*
+	 * Nothing deferred: the writer refuses only to enter seq +
+	 * n_subbufs, and entered is past it already.
+	 */
 	relayx_unhold(buf);
 	return false;
 }
@@ -178,7 +189,7 @@ ssize_t relayx_read_copy(struct relayx_buf *buf, void *dst, size_t max,
 	len = min(len, max);
 	memcpy(dst, relayx_subbuf_addr(buf, seq % buf->chan->n_subbufs) + off,
 	       len);
-	relayx_unhold(buf);
+	pos->retry = relayx_unhold(buf);
 	pos->seq = seq;
 	pos->off = off;
 	pos->resets = buf->resets;
@@ -244,6 +255,7 @@ bool relayx_buf_done(struct relayx_buf *buf)
 		return false;
 	if (relayx_hold_unread(buf, false, &seq, &off, &len))
 		return true;
+	/* Closed: the close handed every finished sub-buffer over. */
 	relayx_unhold(buf);
 	return false;
 }
@@ -353,6 +365,7 @@ EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_get_subbuf);
 int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
 		      bool consume)
 {
+	bool retry = false;
 	int ret = -EINVAL;
 
 	mutex_lock(&buf->read_mutex);
@@ -361,10 +374,12 @@ int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
 		/* Unless relayx_subbufs_consumed() moved past it already. */
 		if (consume)
 			relayx_advance(buf, seq, seq + 1);
-		relayx_unhold(buf);
+		retry = relayx_unhold(buf);
 		ret = 0;
 	}
 	mutex_unlock(&buf->read_mutex);
+	if (retry)
+		relayx_buf_retry(buf);
 	return ret;
 }
 EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_put_subbuf);
@@ -376,10 +391,14 @@ EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_put_subbuf);
  */
 void relayx_forget_holder(struct relayx_buf *buf, struct file *filp)
 {
+	bool retry = false;
+
 	mutex_lock(&buf->read_mutex);
 	if (buf->holder == filp) {
 		buf->holder = NULL;
-		relayx_unhold(buf);
+		retry = relayx_unhold(buf);
 	}
 	mutex_unlock(&buf->read_mutex);
+	if (retry)
+		relayx_buf_retry(buf);
 }

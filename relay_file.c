@@ -96,6 +96,8 @@ static ssize_t relayx_read_to_iter(struct relayx_buf *buf, struct iov_iter *to)
 		copied = relayx_read_copy(buf, bounce, min(chunk, count - done),
 					  &pos);
 		mutex_unlock(&buf->read_mutex);
+		if (copied > 0 && pos.retry)
+			relayx_buf_retry(buf);
 		if (copied < 0)
 			break;
 		relayx_hook(buf, RELAYX_HOOK_READ_COPY);

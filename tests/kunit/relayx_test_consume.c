@@ -506,6 +506,59 @@ static void relayx_consume_read_to_subbuf_end(struct kunit *test)
 	relayx_close(chan);
 }
 
+/*
+ * A flush the gate refuses because an mmap consumer holds the sub-buffer
+ * the switch would overwrite leaves the sub-buffer it finished pending.
+ * The put that lets go must have the switch made again: the next get
+ * returns that sub-buffer, poll() says so, the file size counts it.
+ */
+static void relayx_consume_put_retries_deferred_flush(struct kunit *test)
+{
+	struct file *filp = (struct file *)test;
+	struct relayx_chan *chan;
+	struct relayx_subbuf sb;
+	struct relayx_buf *buf;
+	struct file *file;
+	__poll_t mask;
+	int ret;
+
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	chan = relayx_open(NULL, NULL, SB, 2, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	/* Pinned throughout: every write goes to this buffer. */
+	buf = relayx_test_pin(chan);
+	file->private_data = buf;
+	write_fill(chan, 100, 1, 0x11);
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, relayx_get_subbuf(buf, filp, &sb), 0);
+	KUNIT_EXPECT_EQ(test, sb.seq, 0ULL);
+	write_fill(chan, 100, 1, 0x22);
+	/* Sub-buffer 2 would overwrite the held 0: refused, 1 pending. */
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq, true), 0);
+
+	mask = relayx_file_operations.poll(file, NULL);
+	ret = relayx_get_subbuf(buf, filp, &sb);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the sub-buffer the refused flush finished stays pending");
+	if (!ret) {
+		KUNIT_EXPECT_EQ(test, sb.seq, 1ULL);
+		KUNIT_EXPECT_EQ(test, sb.len, 100ULL);
+		KUNIT_EXPECT_TRUE(test, all_bytes(relayx_subbuf_addr(buf, 1),
+						  100, 0x22));
+		KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq,
+							true), 0);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, mask & EPOLLIN,
+			      "poll() quiet after the put (produced %zu, consumed %zu)",
+			      buf->subbufs_produced, buf->subbufs_consumed);
+	KUNIT_EXPECT_EQ(test, buf->bytes_produced, (size_t)200);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_end_of_stream),
 	KUNIT_CASE(relayx_consume_reset_excludes_reader),
@@ -513,6 +566,7 @@ static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_held_outlives_subbufs_consumed),
 	KUNIT_CASE(relayx_consume_read_copy_holds_nothing),
 	KUNIT_CASE(relayx_consume_read_to_subbuf_end),
+	KUNIT_CASE(relayx_consume_put_retries_deferred_flush),
 	{}
 };
 
