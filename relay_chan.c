@@ -20,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/workqueue.h>
 
 #include "relayx_internal.h"
@@ -410,14 +411,14 @@ struct relayx_chan *relayx_open_err(const char *base_filename,
 	err = relayx_open_bufs(chan);
 	if (!err)
 		err = relayx_hotcpu_add(chan);
-	if (!err && chan->has_base_filename)
-		err = relayx_chan_create_stats(chan);
 	if (err) {
 		pr_warn_ratelimited("open: cannot set up the buffers and files: %d\n",
 				    err);
 		relayx_close(chan);
 		return ERR_PTR(err);
 	}
+	if (chan->has_base_filename)
+		relayx_chan_create_stats(chan);
 	return chan;
 }
 EXPORT_SYMBOL_GPL(relayx_open_err);
@@ -497,8 +498,6 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		if (err)
 			break;
 	}
-	if (!err)
-		err = relayx_chan_create_stats(chan);
 	if (err) {
 		for_each_possible_cpu(undo) {
 			buf = *per_cpu_ptr(chan->buf, undo);
@@ -510,6 +509,7 @@ int relayx_late_setup_files(struct relayx_chan *chan,
 		goto out;
 	}
 	chan->has_base_filename = true;
+	relayx_chan_create_stats(chan);
 out:
 	mutex_unlock(&chan->lock);
 	return err;
@@ -546,68 +546,84 @@ static void relayx_buf_flush(struct relayx_buf *buf)
 	relayx_switch_subbuf(buf, 0);
 }
 
+/* On the buffer's CPU, from the IPI: a writer nested like an interrupt's. */
+static void relayx_buf_flush_ipi(void *info)
+{
+	relayx_buf_flush(info);
+}
+
+static void relayx_buf_retry_ipi(void *info)
+{
+	relayx_writer_retry(info);
+}
+
 /*
- * Flush @buf if no writer can interleave from here: either this is its
- * CPU, with interrupts off (relayx_write() runs with them off, the other
- * writers with preemption off), or its CPU cannot run a writer (not in
- * up_cpus, which a CPU coming up only enters under chan->lock). Nothing
- * here waits.
+ * Run @fn(@buf), a switch of @buf's writer state, where no writer of it
+ * can interleave, waiting for nothing
+ * but an interrupt of its CPU. chan->lock keeps @buf's bit in up_cpus as
+ * it is (relay_hotcpu.c changes it under that lock):
  *
- * Return: whether @buf was flushed.
+ * - bit set, CPU online: an IPI runs the switch there in hard interrupt
+ *   context, nested in whatever writer it interrupts as an interrupt's
+ *   writer is (or here, interrupts off, when it is this CPU). A thread
+ *   that never leaves that CPU (a real-time spinner) does not hold it up.
+ * - bit clear: the CPU runs no writer, and gets none meanwhile: here.
+ * - bit set, CPU not online: a hotplug operation has it between relayx's
+ *   prepare and dead callbacks, or left it parked there (the hotplug
+ *   "target" of sysfs). It runs nothing then but, in a transition, its
+ *   own starting or dying callbacks, with interrupts off: here too
+ *   (api.rst, relayx_flush(): writers in those callbacks).
+ *
+ * smp_call_function_single() waits for the IPI with preemption disabled
+ * and takes no lock: callable with chan->lock held, under
+ * cpus_read_lock() and from hotplug callbacks.
  */
-static bool relayx_buf_flush_here(struct relayx_buf *buf)
+static void relayx_buf_run(struct relayx_buf *buf, smp_call_func_t fn)
 {
 	struct relayx_chan *chan = buf->chan;
 	unsigned long flags;
-	bool here;
 
-	mutex_lock(&chan->lock);
-	local_irq_save(flags);
-	here = buf->cpu == smp_processor_id() ||
-	       !cpumask_test_cpu(buf->cpu, to_cpumask(chan->up_cpus));
-	if (here)
-		relayx_buf_flush(buf);
-	local_irq_restore(flags);
-	mutex_unlock(&chan->lock);
-	return here;
+	lockdep_assert_held(&chan->lock);
+	if (!cpumask_test_cpu(buf->cpu, to_cpumask(chan->up_cpus)) ||
+	    smp_call_function_single(buf->cpu, fn, buf, 1)) {
+		local_irq_save(flags);
+		fn(buf);
+		local_irq_restore(flags);
+	}
 }
 
-struct relayx_flush_work {
-	struct work_struct work;
-	struct relayx_buf *buf;
-	bool done;
-};
-
-static void relayx_flush_work_fn(struct work_struct *work)
-{
-	struct relayx_flush_work *fw = container_of(work,
-						    struct relayx_flush_work,
-						    work);
-
-	fw->done = relayx_buf_flush_here(fw->buf);
-}
-
-/*
- * Flush @buf on its CPU, in a work item queued there. While that CPU
- * comes up or goes down its work may run elsewhere (an unbound pool);
- * then try again once the transition has moved on. No lock is held while
- * waiting.
- */
 static void relayx_buf_flush_safely(struct relayx_buf *buf)
 {
-	struct relayx_flush_work fw = { .buf = buf };
+	struct relayx_chan *chan = buf->chan;
 
-	if (relayx_buf_flush_here(buf))
+	mutex_lock(&chan->lock);
+	relayx_buf_run(buf, relayx_buf_flush_ipi);
+	mutex_unlock(&chan->lock);
+}
+
+/**
+ * relayx_buf_retry - try again the switch a reader's hold refused
+ * @buf: a buffer whose reader just let go of a sub-buffer the writer
+ *	wanted to overwrite (relayx_unhold() said so); no reader lock held
+ *
+ * The finished sub-buffer of that switch is pending: readers would get
+ * it only with the next write or flush. The switch is made now, on the
+ * buffer's CPU as a flush makes it (relayx_writer_retry()). Not in
+ * global mode, whose writers relayx cannot keep out (the client's lock
+ * does): there the next write or flush hands it over. Nothing after the
+ * close, which handed everything over. Process context; may sleep.
+ */
+void relayx_buf_retry(struct relayx_buf *buf)
+{
+	struct relayx_chan *chan = buf->chan;
+
+	if (chan->is_global)
 		return;
-	INIT_WORK_ONSTACK(&fw.work, relayx_flush_work_fn);
-	for (;;) {
-		queue_work_on(buf->cpu, system_highpri_wq, &fw.work);
-		flush_work(&fw.work);
-		if (fw.done)
-			break;
-		schedule_timeout_uninterruptible(1);
-	}
-	destroy_work_on_stack(&fw.work);
+	mutex_lock(&chan->lock);
+	/* Set under chan->lock by relayx_close(). */
+	if (!buf->finalized)
+		relayx_buf_run(buf, relayx_buf_retry_ipi);
+	mutex_unlock(&chan->lock);
 }
 
 /*
@@ -632,17 +648,19 @@ static void relayx_global_flush(struct relayx_chan *chan)
  * @chan: the channel
  *
  * Makes everything written so far readable as complete sub-buffers. Safe
- * while other CPUs write: each buffer of a CPU that may run its writer
- * is switched on that CPU, where it cannot interleave with it; the
- * buffers of dead CPUs have no writer and get none while they are
- * flushed. In global mode the one buffer is switched in the caller's
+ * while other CPUs write: each buffer of an online CPU that may run its
+ * writer is switched on that CPU, from an IPI, where it cannot interleave
+ * with it; the buffers of CPUs that run no writer are switched from the
+ * caller. It waits for no thread, only for each CPU to take the
+ * interrupt. In global mode the one buffer is switched in the caller's
  * context: the client must keep its writers out meanwhile (hold the lock
  * they take), as with upstream's relay_flush().
  *
  * Per-cpu channels: any process context, including under cpus_read_lock()
- * and from a CPU hotplug callback, except a prepare-stage (CPUHP_BP_*)
- * callback run for a CPU between relayx's prepare and dead callbacks:
- * that CPU's buffer waits for the CPU to run its workqueue. May sleep.
+ * and from a CPU hotplug callback. May sleep (the channel's mutex).
+ * A writer called from a CPU's own starting or dying hotplug callbacks
+ * (interrupts off, the CPU not online) must not race a flush from
+ * another CPU: a CPU that is not online is flushed from the caller.
  * Global channels: any context, as upstream's, since it takes no lock
  * and does not sleep (a client's spinlock may be held). @chan is not
  * closed meanwhile.

@@ -36,7 +36,12 @@ static bool relayx_lapped(struct relayx_buf *buf, size_t seq)
 	       (ssize_t)buf->chan->n_subbufs;
 }
 
-static void relayx_unhold(struct relayx_buf *buf)
+/*
+ * Let go of the held sub-buffer. Return: whether the writer gave up a
+ * switch because of the hold (RELAYX_GATE_DEFERRED): the caller then has
+ * it tried again with relayx_buf_retry(), once it holds no reader lock.
+ */
+static bool relayx_unhold(struct relayx_buf *buf)
 {
 	/*
 	 * Fully ordered, not only a release: the reads of the sub-buffer
@@ -46,7 +51,9 @@ static void relayx_unhold(struct relayx_buf *buf)
 	 * bit together with the new held, and enter the sub-buffer that
 	 * is still being read.
 	 */
-	atomic_long_fetch_andnot(RELAYX_GATE_HELD, &buf->gate);
+	return atomic_long_fetch_andnot(RELAYX_GATE_HELD |
+					RELAYX_GATE_DEFERRED, &buf->gate) &
+	       RELAYX_GATE_DEFERRED;
 }
 
 /* Hold sub-buffer @seq against the writer; false when it was lapped. */
@@ -69,6 +76,10 @@ static bool relayx_hold(struct relayx_buf *buf, size_t seq)
 	}
 	if (!relayx_lapped(buf, seq))
 		return true;
+	/*
+	 * Nothing deferred: the writer refuses only to enter seq +
+	 * n_subbufs, and entered is past it already.
+	 */
 	relayx_unhold(buf);
 	return false;
 }
@@ -191,7 +202,7 @@ ssize_t relayx_read_find(struct relayx_buf *buf, size_t max,
 	ret = relayx_hold_unread(buf, false, &seq, &off, &len);
 	if (ret)
 		return ret;
-	relayx_unhold(buf);
+	pos->retry = relayx_unhold(buf);
 	pos->seq = seq;
 	pos->off = off;
 	pos->resets = buf->resets;
@@ -255,6 +266,17 @@ bool relayx_read_commit(struct relayx_buf *buf,
 		return false;
 	buf->bytes_seq = pos->seq;
 	buf->bytes_consumed = pos->off + bytes;
+	/*
+	 * Read to the end of a finished sub-buffer: it is consumed now, not
+	 * at the next read, or poll() would report it unread and that read
+	 * would find nothing. Its padding is final once it is published
+	 * (pairs with the release in relayx_publish_subbuf()); if the writer
+	 * lapped it meanwhile, the next read skips it anyway.
+	 */
+	if (pos->seq != smp_load_acquire(&buf->subbufs_produced) &&
+	    buf->bytes_consumed >= buf->chan->subbuf_size -
+				   buf->padding[pos->seq % buf->chan->n_subbufs])
+		relayx_advance(buf, pos->seq, pos->seq + 1);
 	return true;
 }
 
@@ -278,6 +300,7 @@ bool relayx_buf_done(struct relayx_buf *buf)
 		return false;
 	if (relayx_hold_unread(buf, false, &seq, &off, &len))
 		return true;
+	/* Closed: the close handed every finished sub-buffer over. */
 	relayx_unhold(buf);
 	return false;
 }
@@ -289,7 +312,9 @@ bool relayx_buf_done(struct relayx_buf *buf)
  * @subbufs_consumed: how many sub-buffers were read
  *
  * For clients with their own mmap protocol, as upstream's. A count larger
- * than what is unread, or a CPU without a buffer, is clamped or ignored.
+ * than what is unread is clamped to it; as upstream, a count larger than
+ * n_subbufs, which no reader can have read, and a CPU without a buffer
+ * are ignored.
  * Takes no lock and never sleeps: callable from any context, a
  * subbuf_start callback with interrupts off included. A sub-buffer an
  * mmap consumer holds stays held (the writer still never enters it); its
@@ -301,7 +326,8 @@ void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
 	struct relayx_buf *buf;
 	size_t seq, unread;
 
-	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed)
+	if (!chan || cpu >= nr_cpu_ids || !subbufs_consumed ||
+	    subbufs_consumed > chan->n_subbufs)
 		return;
 	buf = relayx_chan_buf(chan, cpu);
 	if (!buf)
@@ -384,6 +410,7 @@ EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_get_subbuf);
 int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
 		      bool consume)
 {
+	bool retry = false;
 	int ret = -EINVAL;
 
 	mutex_lock(&buf->read_mutex);
@@ -392,10 +419,12 @@ int relayx_put_subbuf(struct relayx_buf *buf, struct file *filp, u64 seq,
 		/* Unless relayx_subbufs_consumed() moved past it already. */
 		if (consume)
 			relayx_advance(buf, seq, seq + 1);
-		relayx_unhold(buf);
+		retry = relayx_unhold(buf);
 		ret = 0;
 	}
 	mutex_unlock(&buf->read_mutex);
+	if (retry)
+		relayx_buf_retry(buf);
 	return ret;
 }
 EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_put_subbuf);
@@ -407,10 +436,14 @@ EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_put_subbuf);
  */
 void relayx_forget_holder(struct relayx_buf *buf, struct file *filp)
 {
+	bool retry = false;
+
 	mutex_lock(&buf->read_mutex);
 	if (buf->holder == filp) {
 		buf->holder = NULL;
-		relayx_unhold(buf);
+		retry = relayx_unhold(buf);
 	}
 	mutex_unlock(&buf->read_mutex);
+	if (retry)
+		relayx_buf_retry(buf);
 }

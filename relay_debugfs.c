@@ -49,7 +49,9 @@ static struct dentry *relayx_default_create_buf_file(const char *filename,
 
 static int relayx_default_remove_buf_file(struct dentry *dentry)
 {
-	debugfs_remove(dentry);
+	/* Unless the client removed it already, with its directory. */
+	if (simple_positive(dentry))
+		debugfs_remove(dentry);
 	return 0;
 }
 
@@ -85,7 +87,12 @@ int relayx_buf_create_file(struct relayx_buf *buf)
 		return dentry ? PTR_ERR(dentry) : -ENOMEM;
 	relayx_hook(buf, RELAYX_HOOK_FILE_VISIBLE);
 	relayx_chan_set_global(chan, is_global);
-	WRITE_ONCE(buf->dentry, dentry);
+	/*
+	 * A reference of relayx's own, dropped once the file is removed: the
+	 * client may remove its directory recursively before the close, and
+	 * writers still set the file's size until then.
+	 */
+	WRITE_ONCE(buf->dentry, dget(dentry));
 	relayx_buf_update_size(buf);
 	return 0;
 }
@@ -165,6 +172,8 @@ out:
  * The file is unhooked from @buf first. Writers read buf->dentry at a
  * sub-buffer switch with preemption or interrupts off; with @writers, a
  * grace period lets those that read the old one finish before it goes.
+ * relayx's reference goes last: the hook gets the dentry alive even when
+ * the client removed it already.
  */
 void relayx_buf_remove_file(struct relayx_buf *buf, bool writers)
 {
@@ -174,6 +183,7 @@ void relayx_buf_remove_file(struct relayx_buf *buf, bool writers)
 	if (writers)
 		synchronize_rcu();
 	buf->chan->cb->remove_buf_file(dentry);
+	dput(dentry);
 }
 
 static void relayx_stats_add(struct relayx_buf_counts *sum,
@@ -231,40 +241,59 @@ static int relayx_stats_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(relayx_stats);
 
 /**
- * relayx_chan_create_stats - create the stats file of @chan
+ * relayx_chan_create_stats - create the stats file of @chan, if it can be
  * @chan: a channel with a base filename, beside whose files it goes
  *
  * Only in debugfs, where the default files go; a client that puts its
- * files elsewhere gets none. Part of the channel's files: when it cannot
- * be made, the open or late setup that wanted it fails.
- *
- * Return: 0, or -ENOMEM.
+ * files elsewhere gets none. Best effort: the file is relayx's, not the
+ * client's, so a channel goes without it when it cannot be made (a file
+ * of the client's has the name already, debugfs is disabled, no memory),
+ * and the first such failure is logged. The file is held by a reference
+ * of its own: a client may remove its directory, recursively, before it
+ * closes the channel, as upstream allows.
  */
-int relayx_chan_create_stats(struct relayx_chan *chan)
+void relayx_chan_create_stats(struct relayx_chan *chan)
 {
 	struct dentry *parent = chan->parent, *dentry;
 	char *name;
+	int err;
 
 	if (parent && parent->d_sb->s_magic != DEBUGFS_MAGIC)
-		return 0;
+		return;
 	name = kasprintf(GFP_KERNEL, "%sstats", chan->base_filename);
-	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_NAME, name))
-		return -ENOMEM;
+	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_NAME, name)) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	dentry = debugfs_create_file(name, 0400, parent, chan,
 				     &relayx_stats_fops);
 	kfree(name);
-	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_FILE, !IS_ERR(dentry)))
-		return -ENOMEM;
-	chan->stats_dentry = dentry;
-	return 0;
+	if (!relayx_alloc_seen(RELAYX_ALLOC_STATS_FILE, !IS_ERR(dentry))) {
+		err = IS_ERR(dentry) ? PTR_ERR(dentry) : -ENOMEM;
+		goto fail;
+	}
+	chan->stats_dentry = dget(dentry);
+	return;
+fail:
+	pr_warn_once("channel %s: no stats file (%d); the channel works without it\n",
+		     chan->base_filename, err);
 }
 
 /**
  * relayx_chan_remove_stats - remove the stats file of @chan, if any
  * @chan: the channel; chan->lock is not held
+ *
+ * Unless the client removed it already, with its directory: then only
+ * the reference is dropped.
  */
 void relayx_chan_remove_stats(struct relayx_chan *chan)
 {
-	debugfs_remove(chan->stats_dentry);
+	struct dentry *dentry = chan->stats_dentry;
+
+	if (!dentry)
+		return;
 	chan->stats_dentry = NULL;
+	if (simple_positive(dentry))
+		debugfs_remove(dentry);
+	dput(dentry);
 }

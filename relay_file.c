@@ -119,6 +119,8 @@ static ssize_t relayx_read_to_iter(struct relayx_buf *buf, struct iov_iter *to)
 		}
 		found = relayx_read_find(buf, count - done, &pos, &src);
 		mutex_unlock(&buf->read_mutex);
+		if (found > 0 && pos.retry)
+			relayx_buf_retry(buf);
 		if (found < 0)
 			break;
 		relayx_hook(buf, RELAYX_HOOK_READ_COPY);

@@ -228,18 +228,27 @@ static void relayx_gate_leave(struct relayx_buf *buf)
  * before it enters sub-buffer @seq, which overwrites @seq - n_subbufs, the
  * writer raises ENTERING, which keeps new holds out until it has decided,
  * and gives up if a reader holds the sub-buffer it would overwrite. It
- * never waits for a reader.
+ * never waits for a reader. Giving up, it lowers ENTERING and raises
+ * DEFERRED in one exchange that succeeds only while the hold lasts, so
+ * the reader that drops the hold (relayx_unhold(), which clears both)
+ * learns that a switch waits and has it tried again
+ * (relayx_writer_retry()); a hold dropped first lets the writer enter.
+ * While ENTERING is up, only that drop can change the gate, and held
+ * stays as it is.
  */
 static bool relayx_gate_enter(struct relayx_buf *buf, size_t seq)
 {
 	long gate;
 
 	/* Fully ordered: a hold seen here is current, or already dropped. */
-	gate = atomic_long_fetch_or(RELAYX_GATE_ENTERING, &buf->gate);
-	if ((gate & RELAYX_GATE_HELD) &&
-	    READ_ONCE(buf->held) == seq - buf->chan->n_subbufs) {
-		relayx_gate_leave(buf);
-		return false;
+	gate = atomic_long_fetch_or(RELAYX_GATE_ENTERING, &buf->gate) |
+	       RELAYX_GATE_ENTERING;
+	while ((gate & RELAYX_GATE_HELD) &&
+	       READ_ONCE(buf->held) == seq - buf->chan->n_subbufs) {
+		if (atomic_long_try_cmpxchg(&buf->gate, &gate,
+					    (gate & ~RELAYX_GATE_ENTERING) |
+					    RELAYX_GATE_DEFERRED))
+			return false;
 	}
 	return true;
 }
@@ -526,18 +535,46 @@ int relayx_buf_full(struct relayx_buf *buf)
 EXPORT_SYMBOL_GPL(relayx_buf_full);
 
 /**
+ * relayx_writer_retry - try again a switch that a reader's hold refused
+ * @buf: the buffer, on its CPU with interrupts off (an IPI there), or
+ *	where no writer of it runs; the channel is not closed
+ *
+ * The gate refused a switch (a flush's, or a write's) because a reader
+ * held the sub-buffer it would overwrite; the finished sub-buffer waits,
+ * pending, for the subbuf_start call that hands it over. The reader has
+ * let go: make the switch the next write would make, as a writer of no
+ * bytes, so that readers get that sub-buffer now. Nothing happens if a
+ * write entered a sub-buffer meanwhile.
+ */
+void relayx_writer_retry(struct relayx_buf *buf)
+{
+	unsigned long flags;
+
+	local_inc(&buf->nest);
+	if (relayx_switch_enter(buf, &flags, 0)) {
+		relayx_switch(buf, 0, false);
+		relayx_switch_leave(buf, flags);
+	}
+	relayx_buf_commit(buf, 0);
+}
+
+/**
  * relayx_writer_close - finish the writer's state of a buffer at close
  * @buf: the buffer, which no writer enters any more
  *
- * Finishes the sub-buffer the writer was in and publishes every finished
- * one, so that readers and mmap consumers see all of it as complete
- * sub-buffers. No subbuf_start runs, as upstream's close.
+ * Finishes the sub-buffer the writer was in, if anything was written
+ * into it, and publishes every finished one, so that readers and mmap
+ * consumers see all of it as complete sub-buffers. No subbuf_start runs,
+ * as upstream's close. A sub-buffer that holds only the header its
+ * subbuf_start reserved (buf->hdr: a flush right before the close, or no
+ * write since the open) stays unfinished, as upstream leaves it: finished,
+ * its header would claim a record that subbuf_start(prev) never wrote.
  */
 void relayx_writer_close(struct relayx_buf *buf)
 {
 	size_t off = relayx_buf_offset(buf);
 
-	if (off && off <= buf->chan->subbuf_size) {
+	if (off > buf->hdr && off <= buf->chan->subbuf_size) {
 		relayx_finish_subbuf(buf, off);
 		relayx_tail_move(buf, buf->chan->subbuf_size + 1);
 	}

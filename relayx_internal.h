@@ -31,16 +31,20 @@ void relayx_buf_put(struct relayx_buf *buf);
 void relayx_buf_get(struct relayx_buf *buf);
 void relayx_buf_read_stats(struct relayx_buf *buf,
 			   struct relayx_buf_counts *stats);
+void relayx_buf_retry(struct relayx_buf *buf);
 
 /*
  * buf->gate: the writer is deciding whether to enter a sub-buffer; a
- * reader holds sub-buffer buf->held.
+ * reader holds sub-buffer buf->held; the writer gave up a switch because
+ * of that hold, and the reader that lets go must have it tried again.
  */
 #define RELAYX_GATE_ENTERING	BIT(0)
 #define RELAYX_GATE_HELD	BIT(1)
+#define RELAYX_GATE_DEFERRED	BIT(2)
 
 /* relay_writer.c: the writer's slow path */
 void relayx_writer_close(struct relayx_buf *buf);
+void relayx_writer_retry(struct relayx_buf *buf);
 
 /* relay_printf.c: relayx_printf() */
 int relayx_printf_init(void);
@@ -52,6 +56,7 @@ struct relayx_read_pos {
 	size_t seq;
 	size_t off;
 	unsigned long resets;
+	bool retry;	/* the copy's hold deferred a switch: relayx_buf_retry() */
 };
 
 ssize_t relayx_read_find(struct relayx_buf *buf, size_t max,
@@ -73,7 +78,7 @@ void relayx_buf_remove_file(struct relayx_buf *buf, bool writers);
 void relayx_ask_global(struct relayx_chan *chan, struct relayx_buf *buf);
 bool relayx_buf_file_is_relayx(const struct relayx_buf *buf);
 void relayx_buf_update_size(struct relayx_buf *buf);
-int relayx_chan_create_stats(struct relayx_chan *chan);
+void relayx_chan_create_stats(struct relayx_chan *chan);
 void relayx_chan_remove_stats(struct relayx_chan *chan);
 extern const struct relayx_callbacks relayx_default_callbacks;
 

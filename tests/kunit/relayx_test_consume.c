@@ -598,6 +598,113 @@ static void relayx_consume_read_flush_close_mid_copy(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, all_bytes(rd_data, RD_SB, 0x11));
 }
 
+/* read() into a kernel buffer, as a reader's read(2) would. */
+static ssize_t read_kernel(struct file *file, void *dst, size_t len)
+{
+	struct kvec kv = { .iov_base = dst, .iov_len = len };
+	struct kiocb kiocb = { .ki_filp = file };
+	struct iov_iter to;
+
+	iov_iter_kvec(&to, READ, &kv, 1, len);
+	return relayx_file_operations.read_iter(&kiocb, &to);
+}
+
+/*
+ * A read() that ends exactly at the end of a finished sub-buffer without
+ * padding: what it read is consumed, so poll() must not report data that
+ * read() then does not return (a 0 that consumers take as end of file).
+ */
+static void relayx_consume_read_to_subbuf_end(struct kunit *test)
+{
+	struct relayx_chan *chan;
+	struct relayx_buf *buf;
+	struct file *file;
+	__poll_t mask;
+	ssize_t ret;
+	u8 *dst;
+
+	chan = relayx_open(NULL, NULL, SB, NSB, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	dst = kunit_kmalloc(test, SB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	buf = relayx_test_pin(chan);
+	file->private_data = buf;
+	/* Two halves: one full sub-buffer, no padding. */
+	write_n(chan, SB / 2, 2);
+	migrate_enable();
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], 0U);
+
+	ret = read_kernel(file, dst, SB);
+	KUNIT_EXPECT_EQ(test, ret, (ssize_t)SB);
+	KUNIT_EXPECT_TRUE(test, all_bytes(dst, SB, 0x5a));
+	KUNIT_EXPECT_EQ_MSG(test, buf->subbufs_consumed, (size_t)1,
+			    "the sub-buffer read to its end is not consumed");
+	mask = relayx_file_operations.poll(file, NULL);
+	ret = read_kernel(file, dst, SB);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, mask & EPOLLIN,
+			       "poll() said readable, then read() returned %zd",
+			       ret);
+	relayx_close(chan);
+}
+
+/*
+ * A flush the gate refuses because an mmap consumer holds the sub-buffer
+ * the switch would overwrite leaves the sub-buffer it finished pending.
+ * The put that lets go must have the switch made again: the next get
+ * returns that sub-buffer, poll() says so, the file size counts it.
+ */
+static void relayx_consume_put_retries_deferred_flush(struct kunit *test)
+{
+	struct file *filp = (struct file *)test;
+	struct relayx_chan *chan;
+	struct relayx_subbuf sb;
+	struct relayx_buf *buf;
+	struct file *file;
+	__poll_t mask;
+	int ret;
+
+	file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	chan = relayx_open(NULL, NULL, SB, 2, &overwrite_cb, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	/* Pinned throughout: every write goes to this buffer. */
+	buf = relayx_test_pin(chan);
+	file->private_data = buf;
+	write_fill(chan, 100, 1, 0x11);
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, relayx_get_subbuf(buf, filp, &sb), 0);
+	KUNIT_EXPECT_EQ(test, sb.seq, 0ULL);
+	write_fill(chan, 100, 1, 0x22);
+	/* Sub-buffer 2 would overwrite the held 0: refused, 1 pending. */
+	relayx_flush(chan);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq, true), 0);
+
+	mask = relayx_file_operations.poll(file, NULL);
+	ret = relayx_get_subbuf(buf, filp, &sb);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the sub-buffer the refused flush finished stays pending");
+	if (!ret) {
+		KUNIT_EXPECT_EQ(test, sb.seq, 1ULL);
+		KUNIT_EXPECT_EQ(test, sb.len, 100ULL);
+		KUNIT_EXPECT_TRUE(test, all_bytes(relayx_subbuf_addr(buf, 1),
+						  100, 0x22));
+		KUNIT_EXPECT_EQ(test, relayx_put_subbuf(buf, filp, sb.seq,
+							true), 0);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, mask & EPOLLIN,
+			      "poll() quiet after the put (produced %zu, consumed %zu)",
+			      buf->subbufs_produced, buf->subbufs_consumed);
+	KUNIT_EXPECT_EQ(test, buf->bytes_produced, (size_t)200);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_end_of_stream),
 	KUNIT_CASE(relayx_consume_reset_excludes_reader),
@@ -607,6 +714,8 @@ static struct kunit_case relayx_consume_cases[] = {
 	KUNIT_CASE(relayx_consume_read_lapped_mid_copy),
 	KUNIT_CASE(relayx_consume_read_reset_mid_copy),
 	KUNIT_CASE(relayx_consume_read_flush_close_mid_copy),
+	KUNIT_CASE(relayx_consume_read_to_subbuf_end),
+	KUNIT_CASE(relayx_consume_put_retries_deferred_flush),
 	{}
 };
 

@@ -5,11 +5,13 @@
  * sub-buffers, padding and bytes behind.
  */
 #include <linux/dcache.h>
+#include <linux/debugfs.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/relay.h>
 
 #include "relayx_test.h"
+#include "../../relayx_internal.h"
 
 #define GUC_SNAPSHOT guc_snapshot_upstream
 #include "relayx_test_guc.h"
@@ -396,6 +398,178 @@ static void relayx_oracle_guc_log(struct kunit *test)
 	oracle_close(&p);
 }
 
+ * The documented header pattern, then flush and close: the close must not
+ * finish a sub-buffer that holds only the header subbuf_start reserved
+ * (no data, and no subbuf_start(prev) to write its padding), on the
+ * writing CPU or on any idle one. Upstream's close finishes nothing; the
+ * buffers are compared after it, each kept by a reference (upstream's the
+ * way an open file keeps it).
+ */
+static void relayx_oracle_header_flush_close(struct kunit *test)
+{
+	struct rchan_buf **ubs;
+	struct relayx_buf **xbs;
+	struct oracle_pair p;
+	struct file ufile = {};
+	unsigned int cpu;
+	size_t k, n;
+	u8 msg[10];
+
+	ubs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ubs), GFP_KERNEL);
+	xbs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*xbs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ubs);
+	KUNIT_ASSERT_NOT_NULL(test, xbs);
+	hdr = (struct hdr_client){};
+	oracle_open(test, &p, 256, 4, &hdr_cb_upstream, &hdr_cb_relayx);
+	memset(msg, 0x3c, sizeof(msg));
+	oracle_write(&p, msg, sizeof(msg));
+	relay_flush(p.u);
+	relayx_flush(p.x);
+	for_each_possible_cpu(cpu) {
+		ubs[cpu] = *per_cpu_ptr(p.u->buf, cpu);
+		xbs[cpu] = *per_cpu_ptr(p.x->buf, cpu);
+		if (ubs[cpu])
+			kref_get(&ubs[cpu]->kref);
+		if (xbs[cpu])
+			relayx_buf_get(xbs[cpu]);
+	}
+	oracle_close(&p);
+
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, !xbs[cpu], !ubs[cpu], "cpu %u", cpu);
+		if (!xbs[cpu] || !ubs[cpu])
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, xbs[cpu]->subbufs_produced,
+				    ubs[cpu]->subbufs_produced,
+				    "sub-buffers produced, cpu %u (written: %u)",
+				    cpu, p.cpu);
+		n = min(xbs[cpu]->subbufs_produced, p.n);
+		for (k = 0; k < n; k++) {
+			/* What a consumer trusts: the header holds the padding. */
+			KUNIT_EXPECT_EQ_MSG(test,
+					    *(u32 *)relayx_subbuf_addr(xbs[cpu], k),
+					    xbs[cpu]->padding[k],
+					    "header of sub-buffer %zu, cpu %u",
+					    k, cpu);
+			KUNIT_EXPECT_EQ_MSG(test, (size_t)xbs[cpu]->padding[k],
+					    ubs[cpu]->padding[k],
+					    "padding of sub-buffer %zu, cpu %u",
+					    k, cpu);
+		}
+	}
+	for_each_possible_cpu(cpu) {
+		if (ubs[cpu]) {
+			/* Drops the reference as the release of a file does. */
+			ufile.private_data = ubs[cpu];
+			relay_file_operations.release(NULL, &ufile);
+		}
+		if (xbs[cpu])
+			relayx_buf_put(xbs[cpu]);
+	}
+}
+
+/*
+ * relay_subbufs_consumed() with a count above n_subbufs: upstream ignores
+ * the call; with n_subbufs or less, it takes it, clamped to what was
+ * produced.
+ */
+static void relayx_oracle_consumed_too_many(struct kunit *test)
+{
+	struct oracle_pair p;
+	struct rchan_buf *ub;
+	struct relayx_buf *xb;
+	u8 msg[200] = {};
+	int i;
+
+	oracle_open(test, &p, 256, 4, &oracle_cb, NULL);
+	ub = *per_cpu_ptr(p.u->buf, p.cpu);
+	xb = *per_cpu_ptr(p.x->buf, p.cpu);
+	for (i = 0; i < 4; i++)
+		oracle_write(&p, msg, sizeof(msg));
+	KUNIT_EXPECT_EQ(test, ub->subbufs_produced, (size_t)3);
+	relay_subbufs_consumed(p.u, p.cpu, p.n + 1);
+	relayx_subbufs_consumed(p.x, p.cpu, p.n + 1);
+	KUNIT_EXPECT_EQ_MSG(test, xb->subbufs_consumed, ub->subbufs_consumed,
+			    "consumed after a count of n_subbufs + 1");
+	relay_subbufs_consumed(p.u, p.cpu, p.n);
+	relayx_subbufs_consumed(p.x, p.cpu, p.n);
+	KUNIT_EXPECT_EQ_MSG(test, xb->subbufs_consumed, ub->subbufs_consumed,
+			    "consumed after a count of n_subbufs");
+	KUNIT_EXPECT_EQ(test, xb->subbufs_consumed, (size_t)3);
+	oracle_compare(test, &p);
+	oracle_close(&p);
+}
+
+static struct dentry *oracle_create_file(const char *filename,
+					 struct dentry *parent, umode_t mode,
+					 struct rchan_buf *buf, int *is_global)
+{
+	return debugfs_create_file(filename, mode, parent, buf,
+				   &relay_file_operations);
+}
+
+static int oracle_remove_file(struct dentry *dentry)
+{
+	debugfs_remove(dentry);
+	return 0;
+}
+
+static const struct rchan_callbacks oracle_file_cb = {
+	.create_buf_file = oracle_create_file,
+	.remove_buf_file = oracle_remove_file,
+};
+
+/*
+ * A documented difference: after a reset, a relayx file's size is what
+ * its buffer produced since (0); upstream's keeps the size from before
+ * the reset, bytes that read() no longer returns.
+ */
+static void relayx_oracle_reset_file_size(struct kunit *test)
+{
+	struct dentry *udir, *xdir;
+	struct rchan_buf *ub;
+	struct relayx_buf *xb;
+	struct oracle_pair p;
+	u8 msg[100] = {};
+	int i;
+
+	udir = debugfs_create_dir("relayx_oracle_reset_u", NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(udir));
+	xdir = debugfs_create_dir("relayx_oracle_reset_x", NULL);
+	if (IS_ERR_OR_NULL(xdir))
+		debugfs_remove(udir);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(xdir));
+	p.size = 256;
+	p.n = 4;
+	p.u = relay_open("cpu", udir, p.size, p.n, &oracle_file_cb, NULL);
+	p.x = relayx_open("cpu", xdir, p.size, p.n, NULL, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, p.u);
+	KUNIT_EXPECT_NOT_NULL(test, p.x);
+	if (!p.u || !p.x)
+		goto out;
+	migrate_disable();
+	p.cpu = raw_smp_processor_id();
+	ub = *per_cpu_ptr(p.u->buf, p.cpu);
+	xb = *per_cpu_ptr(p.x->buf, p.cpu);
+	for (i = 0; i < 3; i++)
+		oracle_write(&p, msg, sizeof(msg));
+	KUNIT_EXPECT_EQ(test, i_size_read(d_inode(ub->dentry)), 200LL);
+	KUNIT_EXPECT_EQ(test, i_size_read(d_inode(xb->dentry)), 200LL);
+	relay_reset(p.u);
+	relayx_reset(p.x);
+	KUNIT_EXPECT_EQ_MSG(test, i_size_read(d_inode(ub->dentry)), 200LL,
+			    "upstream's size after a reset");
+	KUNIT_EXPECT_EQ_MSG(test, i_size_read(d_inode(xb->dentry)), 0LL,
+			    "relayx's size after a reset");
+	oracle_compare(test, &p);
+	migrate_enable();
+out:
+	relay_close(p.u);
+	relayx_close(p.x);
+	debugfs_remove(udir);
+	debugfs_remove(xdir);
+}
+
 static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_page_multiple),
 	KUNIT_CASE(relayx_oracle_odd_size),
@@ -406,6 +580,9 @@ static struct kunit_case relayx_oracle_cases[] = {
 	KUNIT_CASE(relayx_oracle_initial_refusal),
 	KUNIT_CASE(relayx_oracle_flush_refused),
 	KUNIT_CASE(relayx_oracle_guc_log),
+	KUNIT_CASE(relayx_oracle_header_flush_close),
+	KUNIT_CASE(relayx_oracle_consumed_too_many),
+	KUNIT_CASE(relayx_oracle_reset_file_size),
 	{}
 };
 

@@ -264,7 +264,13 @@ static void relayx_consumed_clamped(struct kunit *test)
 	cpu = buf->cpu;
 	write_n(chan, SB, 3);
 	migrate_enable();
+	/* More than a buffer holds: ignored, as upstream. */
 	relayx_subbufs_consumed(chan, cpu, 1000);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed, (size_t)0);
+	/* More than was produced: clamped. */
+	relayx_subbufs_consumed(chan, cpu, NSB);
+	KUNIT_EXPECT_GT(test, buf->subbufs_produced, (size_t)0);
+	KUNIT_EXPECT_LT(test, buf->subbufs_produced, (size_t)NSB);
 	KUNIT_EXPECT_EQ(test, buf->subbufs_consumed, buf->subbufs_produced);
 	relayx_subbufs_consumed(chan, nr_cpu_ids, 1);
 	relayx_subbufs_consumed(chan, UINT_MAX, 1);
