@@ -555,7 +555,7 @@ void relayx_writer_retry(struct relayx_buf *buf)
 		relayx_switch(buf, 0, false);
 		relayx_switch_leave(buf, flags);
 	}
-	relayx_buf_commit(buf, 0);
+	relayx_buf_commit(buf);
 }
 
 /**

@@ -128,6 +128,8 @@ static int last_att = -1, last_idx;
 static long mm_held = -1;
 static struct shadow rsnap[MAXDATA];
 static size_t rsnap_len;
+/* The reader's last copy changed under it; a read() round is under way. */
+static bool rtorn, reading;
 static unsigned long last_produced, last_committed;
 
 /* --- the decisions ---------------------------------------------------- */
@@ -574,13 +576,19 @@ void *model_memcpy(void *dst, const void *src, size_t len)
 			     len, o, sc->n * sc->size);
 			return dst;
 		}
-		/* A reader's copy, which a writer may interleave with. */
+		/*
+		 * A reader's copy, which a writer may interleave with: read()
+		 * holds nothing while it copies, and must then find out
+		 * (relayx_read_intact()) and not return the copy; an mmap
+		 * consumer holds the sub-buffer, which must not change.
+		 */
 		memcpy(rsnap, &shadow[o], len * sizeof(*rsnap));
 		rsnap_len = len;
 		memcpy(dst, src, len);
 		cur_field = "the reader's copy";
 		model_point();
-		if (memcmp(rsnap, &shadow[o], len * sizeof(*rsnap)))
+		rtorn = memcmp(rsnap, &shadow[o], len * sizeof(*rsnap)) != 0;
+		if (rtorn && mm_held < 0 && !reading)
 			fail("the writer changed bytes the reader was copying (offset %zu)",
 			     o);
 		return dst;
@@ -827,12 +835,20 @@ static void reader_op(enum rkind k)
 	switch (k) {
 	case R_READ:
 		rsnap_len = 0;
+		rtorn = false;
+		reading = true;
 		got = mc_read(buf, rbuf, sizeof(rbuf), &taken, &seq);
+		reading = false;
 		if (got > 0) {
 			if ((size_t)got != rsnap_len)
 				fail("read() returned %ld bytes but copied %zu",
 				     got, rsnap_len);
-			check_got(seq, taken);
+			/* A copy read() does not take goes nowhere. */
+			if (taken && rtorn)
+				fail("read() took a copy the writer changed under it (sub-buffer %zu)",
+				     seq);
+			if (taken)
+				check_got(seq, true);
 		}
 		break;
 	case R_GET:

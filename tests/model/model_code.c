@@ -16,6 +16,16 @@ void relayx_buf_update_size(struct relayx_buf *buf)
 {
 }
 
+/*
+ * relay_chan.c's: a switch a reader's hold refused, made again on the
+ * buffer's CPU once the reader let go. Not modelled: it would be a
+ * writer of no bytes nested on the writer's CPU; the checker's scenarios
+ * count what a refused switch leaves pending as allowed.
+ */
+void relayx_buf_retry(struct relayx_buf *buf)
+{
+}
+
 /* The checker learns the slot from the exchange on tail that claimed it. */
 void mc_write(struct relayx_chan *chan, const void *data, size_t len)
 {
@@ -60,19 +70,23 @@ long mc_read(struct relayx_buf *buf, void *dst, size_t max, bool *taken,
 	     size_t *seq)
 {
 	struct relayx_read_pos pos;
-	ssize_t copied;
+	const void *src;
+	ssize_t found;
 
 	mutex_lock(&buf->read_mutex);
-	copied = relayx_read_copy(buf, dst, max, &pos);
+	found = relayx_read_find(buf, max, &pos, &src);
 	mutex_unlock(&buf->read_mutex);
 	*taken = false;
-	if (copied <= 0)
-		return copied;
+	if (found <= 0)
+		return found;
 	*seq = pos.seq;
+	/* relay_file.c's one copy, with no lock and no hold. */
+	memcpy(dst, src, found);
 	mutex_lock(&buf->read_mutex);
-	*taken = relayx_read_commit(buf, &pos, copied);
+	*taken = relayx_read_intact(buf, &pos) &&
+		 relayx_read_commit(buf, &pos, found);
 	mutex_unlock(&buf->read_mutex);
-	return copied;
+	return found;
 }
 
 /* The mmap consumer: RELAYX_GET_SUBBUF, RELAYX_PUT_SUBBUF. */

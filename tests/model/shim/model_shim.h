@@ -91,6 +91,7 @@ void model_warn(const char *msg);
 #define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 #define data_race(expr)		(expr)
 #define smp_mb()		barrier()
+#define smp_rmb()		barrier()
 #define smp_mb__before_atomic()	barrier()
 #define smp_load_acquire(p)	READ_ONCE(*(p))
 #define smp_store_release(p, v)	WRITE_ONCE(*(p), (v))
