@@ -398,6 +398,7 @@ static void relayx_oracle_guc_log(struct kunit *test)
 	oracle_close(&p);
 }
 
+/*
  * The documented header pattern, then flush and close: the close must not
  * finish a sub-buffer that holds only the header subbuf_start reserved
  * (no data, and no subbuf_start(prev) to write its padding), on the
