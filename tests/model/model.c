@@ -845,7 +845,7 @@ static void reader_op(enum rkind k)
 				     got, rsnap_len);
 			/* A copy read() does not take goes nowhere. */
 			if (taken && rtorn)
-				fail("read() took a copy the writer changed under it (sub-buffer %zu)",
+				fail("read() took a copy a writer changed (sub-buffer %zu)",
 				     seq);
 			if (taken)
 				check_got(seq, true);
