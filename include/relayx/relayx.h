@@ -367,7 +367,8 @@ void relayx_commit_held_slow(struct relayx_buf *buf, const void *slot,
 
 /*
  * Claim @length bytes at the write position of @buf if the current
- * sub-buffer has room, and set *@slot to them; false if it has not. The
+ * sub-buffer has room, and set *@slot to them and *@claimed to their
+ * packed position; false if it has not. The
  * writers of a buffer run on its CPU and may interrupt one another
  * anywhere (task, softirq, hard interrupt, NMI). A claim is one compare
  * and exchange on tail, which fails if a nested writer claimed or
@@ -378,8 +379,9 @@ void relayx_commit_held_slow(struct relayx_buf *buf, const void *slot,
  * if the exchange succeeds, no switch came in between, and limit and base
  * belong to the sub-buffer the slot is in.
  */
-static __always_inline bool relayx_buf_claim(struct relayx_buf *buf,
-					     size_t length, void **slot)
+static __always_inline bool relayx_buf_claim_at(struct relayx_buf *buf,
+						size_t length, void **slot,
+						unsigned long *claimed)
 {
 	unsigned long pos = READ_ONCE(buf->tail), end, seen, base;
 
@@ -411,7 +413,17 @@ static __always_inline bool relayx_buf_claim(struct relayx_buf *buf,
 		local64_inc(&buf->stats.msgs);
 	local64_add(length, &buf->stats.bytes);
 	*slot = (void *)(base + pos);
+	*claimed = pos;
 	return true;
+}
+
+/* relayx_buf_claim_at() for a writer that needs only the slot. */
+static __always_inline bool relayx_buf_claim(struct relayx_buf *buf,
+					     size_t length, void **slot)
+{
+	unsigned long pos;
+
+	return relayx_buf_claim_at(buf, length, slot, &pos);
 }
 
 /*
@@ -492,6 +504,32 @@ static __always_inline void relayx_buf_commit_held(struct relayx_buf *buf,
 			local_dec(&buf->nest);
 			return;
 		}
+	}
+	relayx_commit_held_slow(buf, slot, held);
+}
+
+/*
+ * relayx_buf_commit_held() right after a claim of this writer's fast
+ * path, which claimed @held bytes at @pos (packed) for @slot. The
+ * outermost writer with RELAYX_NEST_DIRTY clear knows that no switch ran
+ * since its claim (every switch sets DIRTY first, and only an outermost
+ * commit clears it): readers are at the slot's sub-buffer, and @pos, the
+ * slot's start, is the end of a complete prefix of it (what was claimed
+ * before the slot is complete: its writers ran before or are done). A
+ * writer that interrupted and claimed after the slot left its message
+ * for the next commit, as relayx_buf_commit_held() does. So the fast
+ * path needs neither tail nor base; anything else takes the slow path.
+ */
+static __always_inline void relayx_buf_commit_claim(struct relayx_buf *buf,
+						    const void *slot,
+						    unsigned long pos,
+						    size_t held)
+{
+	if (likely(local_read(&buf->nest) == 1)) {
+		/* Pairs with the acquire in relayx_buf_committed(). */
+		smp_store_release(&buf->committed, pos);
+		local_dec(&buf->nest);
+		return;
 	}
 	relayx_commit_held_slow(buf, slot, held);
 }
@@ -607,12 +645,20 @@ static inline void relayx_write_end(struct relayx_chan *chan)
 static inline void *relayx_reserve(struct relayx_chan *chan, size_t length)
 {
 	struct relayx_buf *buf;
+	unsigned long pos;
 	void *slot;
 
 	lockdep_assert_preemption_disabled();
 	buf = this_cpu_read(*chan->buf);
 	local_inc(&buf->nest);
-	slot = relayx_buf_reserve(buf, length);
+	if (likely(relayx_buf_claim_at(buf, length, &slot, &pos))) {
+		if (likely(length)) {
+			relayx_buf_commit_claim(buf, slot, pos, length);
+			return slot;
+		}
+	} else {
+		slot = relayx_reserve_slow(buf, length);
+	}
 	if (slot && length)
 		relayx_buf_commit_held(buf, slot, length);
 	else

@@ -186,10 +186,14 @@ static void relayx_cb_printf_nested(struct kunit *test)
  * measure it, then into its slot. An argument that changes in between
  * (here the subbuf_start call of the switch its reservation makes
  * shortens it) gives a shorter text: the rest of the slot is NULs, never
- * what the sub-buffer held before.
+ * what the sub-buffer held before. A text that fits in the area, a page
+ * with its NUL, is formatted once, before the reservation: the change
+ * comes too late to show.
  */
-#define LONG_SB		2048
-#define LONG_TEXT	1500
+#define LONG_SB		8192
+/* Longer than a scratch area (a page) with its NUL. */
+#define LONG_TEXT	((int)PAGE_SIZE + 904)
+#define LONG_OLD	(LONG_SB - 48)
 #define SHORT_TEXT	10
 
 static char long_arg[LONG_TEXT + 1];
@@ -207,38 +211,64 @@ static const struct relayx_callbacks shorten_cb = {
 	.subbuf_start = shorten_start,
 };
 
-static void relayx_cb_printf_arg_changed(struct kunit *test)
+/*
+ * relayx_printf() of @len 'x' into the start of a sub-buffer that held
+ * old bytes, its switch shortening the argument to SHORT_TEXT; @text gets
+ * a copy of the message's first @len + 1 bytes.
+ */
+static void printf_shortened(struct kunit *test, int len, char *text)
 {
 	struct relayx_chan *chan;
 	struct relayx_buf *buf;
-	char *old, *text;
+	char *old;
 	int ret, i;
 
 	old = kunit_kmalloc(test, LONG_SB, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, old);
 	memset(old, 'Z', LONG_SB);
-	memset(long_arg, 'x', LONG_TEXT);
-	long_arg[LONG_TEXT] = '\0';
+	memset(long_arg, 'x', len);
+	long_arg[len] = '\0';
 	chan = relayx_open(NULL, NULL, LONG_SB, 2, &shorten_cb, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, chan);
 	buf = relayx_test_pin(chan);
 	/* Sub-buffers 0, 1, then 0 again: 1 holds old bytes. */
 	for (i = 0; i < 3; i++)
-		relayx_write(chan, old, 2000);
+		relayx_write(chan, old, LONG_OLD);
 	WRITE_ONCE(shorten_armed, true);
 	ret = relayx_printf(chan, "%s", long_arg);
 	WRITE_ONCE(shorten_armed, false);
-	KUNIT_EXPECT_EQ(test, ret, LONG_TEXT + 1);
+	KUNIT_EXPECT_EQ(test, ret, len + 1);
 	KUNIT_EXPECT_EQ(test, buf->entered, (size_t)3);
-	text = buf->data;
+	memcpy(text, buf->data, len + 1);
+	migrate_enable();
+	relayx_close(chan);
+}
+
+static void relayx_cb_printf_arg_changed(struct kunit *test)
+{
+	char *text = kunit_kmalloc(test, LONG_TEXT + 1, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	printf_shortened(test, LONG_TEXT, text);
 	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(text, 'x', SHORT_TEXT), NULL);
 	KUNIT_EXPECT_EQ(test, text[SHORT_TEXT], '\0');
 	KUNIT_EXPECT_PTR_EQ_MSG(test, memchr_inv(text + SHORT_TEXT + 1, 0,
 						 LONG_TEXT - SHORT_TEXT), NULL,
 				"slot after the NUL: \"%*pE\"", 16,
 				text + SHORT_TEXT + 1);
-	migrate_enable();
-	relayx_close(chan);
+}
+
+static void relayx_cb_printf_page_once(struct kunit *test)
+{
+	int len = PAGE_SIZE - 1;
+	char *text = kunit_kmalloc(test, len + 1, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	printf_shortened(test, len, text);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, memchr_inv(text, 'x', len), NULL,
+				"formatted again after the switch: \"%*pE\"",
+				16, text + SHORT_TEXT);
+	KUNIT_EXPECT_EQ(test, text[len], '\0');
 }
 
 static struct kunit_case relayx_callbacks_cases[] = {
@@ -246,6 +276,7 @@ static struct kunit_case relayx_callbacks_cases[] = {
 	KUNIT_CASE(relayx_cb_header_too_big),
 	KUNIT_CASE(relayx_cb_printf_nested),
 	KUNIT_CASE(relayx_cb_printf_arg_changed),
+	KUNIT_CASE(relayx_cb_printf_page_once),
 	{}
 };
 
