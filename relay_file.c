@@ -125,6 +125,7 @@ static ssize_t relayx_read_to_iter(struct relayx_buf *buf, struct iov_iter *to)
 			break;
 		relayx_hook(buf, RELAYX_HOOK_READ_COPY);
 		got = relayx_read_out(buf, src, found, to);
+		relayx_hook(buf, RELAYX_HOOK_READ_COPIED);
 		mutex_lock(&buf->read_mutex);
 		taken = relayx_read_intact(buf, &pos) &&
 			relayx_read_commit(buf, &pos, got);
@@ -438,3 +439,4 @@ struct file *relayx_buf_anon_file(struct relayx_buf *buf)
 	relayx_file_attach(filp, buf);
 	return filp;
 }
+EXPORT_SYMBOL_IF_RELAYX_TESTS(relayx_buf_anon_file);

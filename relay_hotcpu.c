@@ -71,6 +71,8 @@ static int relayx_cpu_prepare(unsigned int cpu)
 		cpumask_set_cpu(cpu, &relayx_prepared);
 	}
 	mutex_unlock(&relayx_chans_lock);
+	if (!err)
+		relayx_hook(NULL, RELAYX_HOOK_CPU_PREPARED);
 	return err;
 }
 

@@ -29,10 +29,17 @@ enum relayx_hook_point {
 	RELAYX_HOOK_READ_COPY,
 	/* read() copied a page to user space, and has more to copy */
 	RELAYX_HOOK_READ_PAGE,
+	/* read() copied, and has not yet taken read_mutex to commit */
+	RELAYX_HOOK_READ_COPIED,
 	/* relayx_buf_update_size(): the file's dentry is read, not yet used */
 	RELAYX_HOOK_UPDATE_SIZE,
 	/* relayx_buf_create_file(): the buffer's file exists, may be opened */
 	RELAYX_HOOK_FILE_VISIBLE,
+	/*
+	 * A CPU's prepare callback gave it its buffers, and it is not online
+	 * yet (buf is NULL: the point is per CPU, not per buffer)
+	 */
+	RELAYX_HOOK_CPU_PREPARED,
 	RELAYX_HOOK_NR
 };
 

@@ -71,6 +71,19 @@ user_test_modules() {	# user_test_modules MODULE-DIR
 # libc), warnings as errors, with the uapi and sample headers. The
 # collector is the one of several files: its main file brings the rest of
 # tools/collect.
+# The programs that call relayx's ioctls, also built for 32-bit callers
+# (compat_ioctl), as NAME.m32; run-tests runs them where the kernel runs
+# 32-bit programs.
+user_m32_sources() {
+	echo tests/user/relayx_ioctl_numbers.c tests/user/relayx_file_tests.c \
+		tests/user/relayx_dev_tests.c samples/relayx_sample_report.c
+}
+
+user_cc_m32() {	# user_cc_m32 SRC OUT
+	gcc -m32 -D_FILE_OFFSET_BITS=64 -static -O2 -Wall -Wextra -Werror \
+		-I"$RELAYX_TOP/include/uapi" -I"$RELAYX_TOP/samples" -o "$2" "$1"
+}
+
 user_cc() {	# user_cc SRC OUT
 	local srcs=("$1")
 	[ "$(basename "$1")" = relayx_collect.c ] &&

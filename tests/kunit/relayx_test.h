@@ -22,6 +22,7 @@ extern struct kunit_suite relayx_consume_suite;
 extern struct kunit_suite relayx_locks_suite;
 extern struct kunit_suite relayx_nmi_suite;
 extern struct kunit_suite relayx_lifecycle_suite;
+extern struct kunit_suite relayx_paths_suite;
 
 /*
  * A thread parked at a test hook (relayx_test_park.c): arm, start the

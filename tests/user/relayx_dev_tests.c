@@ -11,6 +11,9 @@
  *       ioctl refuses it (EINVAL) instead of serving relayx's operations.
  *   relayx_dev_tests confidential FILE  lockdown is at confidentiality:
  *       the ioctl refuses (EPERM).
+ *   relayx_dev_tests emfile FILE        the descriptor table is full
+ *       (RLIMIT_NOFILE): the ioctl fails with EMFILE and holds nothing;
+ *       with room again, it gives a descriptor that reads FILE's geometry.
  *
  * Prints one "ok:"/"FAILED:" line per check; exits 0 when all passed, 1
  * when one failed, 77 (skip) after saying why when the kernel lacks what
@@ -26,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include <linux/landlock.h>
@@ -182,6 +186,53 @@ static int expect(const char *file, int want, const char *what)
 	return !!failures;
 }
 
+/*
+ * No free descriptor: RELAYX_OPEN_BUF fails where get_unused_fd_flags()
+ * does, after the lookup took a reference on the buffer, which it must
+ * drop (the client's unload in run-tests shows it did).
+ */
+static int emfile(const char *file)
+{
+	struct relayx_open_buf arg = { .flags = 0 };
+	struct relayx_geometry geo = { .size = 0 };
+	struct rlimit lim, full;
+	int dev, fd, err;
+
+	dev = open(DEV, O_RDONLY);
+	arg.fd = open(file, O_PATH);
+	if (dev < 0 || arg.fd < 0 || getrlimit(RLIMIT_NOFILE, &lim)) {
+		printf("FAILED: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	/* The lowest free descriptor is the limit: none is left. */
+	full = lim;
+	full.rlim_cur = (dev > arg.fd ? dev : arg.fd) + 1;
+	if (setrlimit(RLIMIT_NOFILE, &full)) {
+		printf("FAILED: setrlimit: %s\n", strerror(errno));
+		return 1;
+	}
+	fd = ioctl(dev, RELAYX_OPEN_BUF, &arg);
+	err = errno;
+	check(fd < 0 && err == EMFILE,
+	      "RELAYX_OPEN_BUF with no free descriptor: EMFILE (%s)",
+	      fd < 0 ? strerror(err) : "succeeded");
+	if (fd >= 0)
+		close(fd);
+	setrlimit(RLIMIT_NOFILE, &lim);
+	fd = ioctl(dev, RELAYX_OPEN_BUF, &arg);
+	/* The calls before check(): its arguments have no set order. */
+	err = fd >= 0 ? ioctl(fd, RELAYX_GET_GEOMETRY, &geo) : -1;
+	check(fd >= 0 && !err && geo.n_subbufs > 0,
+	      "with room again: a descriptor, geometry %llu x %llu",
+	      (unsigned long long)geo.n_subbufs,
+	      (unsigned long long)geo.subbuf_size);
+	if (fd >= 0)
+		close(fd);
+	close(arg.fd);
+	close(dev);
+	return !!failures;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -191,6 +242,8 @@ int main(int argc, char **argv)
 		return landlock(argv[2]);
 	if (!strcmp(argv[1], "foreign"))
 		return expect(argv[2], EINVAL, "a client's own file");
+	if (!strcmp(argv[1], "emfile"))
+		return emfile(argv[2]);
 	if (!strcmp(argv[1], "confidential"))
 		return expect(argv[2], EPERM, "lockdown at confidentiality");
 	return 2;

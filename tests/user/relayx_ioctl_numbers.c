@@ -6,10 +6,42 @@
  * gives to someone else (those that were chosen once and then taken are
  * listed here). Prints each number; exits 1 when one is wrong.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 
 #include <linux/relayx.h>
+
+/*
+ * One layout for 32- and 64-bit callers: the kernel's compat_ioctl passes
+ * the argument on unchanged (compat_ptr_ioctl), so every field must be
+ * at the offset x86_64 gives it also for i386, which aligns a __u64 on 4
+ * bytes only. scripts/check builds this with -m32 too, where an offset
+ * that moved stops the build.
+ */
+#define AT(type, field, off) \
+	static_assert(offsetof(struct type, field) == (off), \
+		      #type "." #field " is not at " #off)
+AT(relayx_geometry, flags, 4);
+AT(relayx_geometry, subbuf_size, 8);
+AT(relayx_geometry, n_subbufs, 16);
+AT(relayx_geometry, mmap_len, 24);
+static_assert(sizeof(struct relayx_geometry) == RELAYX_GEOMETRY_SIZE_VER0,
+	      "struct relayx_geometry");
+AT(relayx_subbuf, flags, 4);
+AT(relayx_subbuf, seq, 8);
+AT(relayx_subbuf, offset, 16);
+AT(relayx_subbuf, len, 24);
+static_assert(sizeof(struct relayx_subbuf) == RELAYX_SUBBUF_SIZE_VER0,
+	      "struct relayx_subbuf");
+AT(relayx_buf_stats, flags, 4);
+AT(relayx_buf_stats, msgs, 8);
+AT(relayx_buf_stats, consumed, 72);
+static_assert(sizeof(struct relayx_buf_stats) == RELAYX_BUF_STATS_SIZE_VER0,
+	      "struct relayx_buf_stats");
+AT(relayx_open_buf, flags, 4);
+static_assert(sizeof(struct relayx_open_buf) == 8, "struct relayx_open_buf");
 
 /* Types relayx must not use: taken upstream, with who took them. */
 static const struct {
