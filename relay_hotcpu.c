@@ -34,6 +34,7 @@ static bool relayx_chan_cpu_up(struct relayx_chan *chan, unsigned int cpu)
 {
 	struct relayx_buf *buf;
 
+	relayx_hook(NULL, RELAYX_HOOK_CPU_PREPARE);
 	mutex_lock(&chan->lock);
 	buf = relayx_buf_create(chan, cpu);
 	if (buf)
@@ -175,8 +176,8 @@ int relayx_hotcpu_init(void)
 {
 	int ret;
 
-	ret = cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "relayx:prepare",
-				relayx_cpu_prepare, relayx_cpu_dead);
+	ret = relayx_cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "relayx:prepare",
+				       relayx_cpu_prepare, relayx_cpu_dead);
 	if (ret < 0)
 		return ret;
 	relayx_cpuhp_state = ret;

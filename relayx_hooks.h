@@ -40,6 +40,8 @@ enum relayx_hook_point {
 	 * yet (buf is NULL: the point is per CPU, not per buffer)
 	 */
 	RELAYX_HOOK_CPU_PREPARED,
+	/* a CPU coming up is about to take a channel's lock (buf is NULL) */
+	RELAYX_HOOK_CPU_PREPARE,
 	RELAYX_HOOK_NR
 };
 
@@ -60,6 +62,20 @@ enum relayx_alloc_site {
 	RELAYX_ALLOC_DEV_FD,		/* RELAYX_OPEN_BUF's descriptor */
 	RELAYX_ALLOC_DEV_FILE,		/* RELAYX_OPEN_BUF's file */
 	RELAYX_ALLOC_NR
+};
+
+/*
+ * Module init's steps, each marked when done: the allocation-fault sweep
+ * of insmod (tests/user/run-tests, insmod_faults) fails every fault point
+ * between two marks, and knows from the marks which step it failed.
+ */
+enum relayx_init_step {
+	RELAYX_INIT_START,		/* nothing done yet */
+	RELAYX_INIT_HOOKS,		/* the allocation-sites file */
+	RELAYX_INIT_PRINTF,		/* relayx_printf()'s scratch */
+	RELAYX_INIT_HOTCPU,		/* the CPU hotplug state */
+	RELAYX_INIT_DEV,		/* /dev/relayx */
+	RELAYX_INIT_NR
 };
 
 typedef void (*relayx_hook_fn)(struct relayx_buf *buf,
@@ -85,6 +101,7 @@ static inline void relayx_hook(struct relayx_buf *buf,
 
 bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok);
 bool relayx_fault_point(void);
+void relayx_init_mark(enum relayx_init_step step);
 int relayx_testhooks_init(void);
 void relayx_testhooks_exit(void);
 #else
@@ -105,6 +122,10 @@ static inline bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok)
 static inline bool relayx_fault_point(void)
 {
 	return false;
+}
+
+static inline void relayx_init_mark(enum relayx_init_step step)
+{
 }
 
 static inline int relayx_testhooks_init(void)
@@ -130,5 +151,13 @@ static inline void relayx_testhooks_exit(void)
  */
 #define relayx_get_unused_fd(flags) \
 	(relayx_fault_point() ? -EMFILE : get_unused_fd_flags(flags))
+
+/*
+ * Nor does cpuhp_setup_state() for a state whose callbacks allocate
+ * nothing yet: the same, failing as when no dynamic state is left.
+ */
+#define relayx_cpuhp_setup_state(state, name, up, down) \
+	(relayx_fault_point() ? -ENOSPC : \
+	 cpuhp_setup_state(state, name, up, down))
 
 #endif /* _RELAYX_HOOKS_H */

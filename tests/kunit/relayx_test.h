@@ -35,11 +35,22 @@ struct relayx_park {
 	atomic_t timed_out;
 	struct completion arrived;
 	struct completion release;
+	/*
+	 * The overlap counter: how often another thread reached @watch
+	 * (any buffer) while the parked one was held, the first of them
+	 * completing @watched.
+	 */
+	enum relayx_hook_point watch;
+	atomic_t parked;
+	atomic_t watch_hits;
+	struct completion watched;
 };
 
 void relayx_park_arm(struct relayx_park *p, struct relayx_buf *buf,
 		     enum relayx_hook_point where);
 bool relayx_park_wait(struct relayx_park *p);
+void relayx_park_watch(struct relayx_park *p, enum relayx_hook_point watch);
+bool relayx_park_watch_wait(struct relayx_park *p);
 bool relayx_park_release(struct relayx_park *p);
 
 /*

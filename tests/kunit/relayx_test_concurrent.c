@@ -6,12 +6,18 @@
  * its source and a sequence number; afterwards each buffer is walked
  * sub-buffer by sub-buffer and every record must be there, in order, or
  * be counted as dropped.
+ *
+ * The flushes are spread over the writing, and proven to overlap it:
+ * flush i starts once every thread writer has written its share i of
+ * the records, and no writer goes past share i + 1 before flush i has
+ * started; so each flush finds every writer with records in its current
+ * sub-buffer and records still to write. Nothing sleeps for the overlap.
  */
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "relayx_test.h"
 
@@ -19,6 +25,10 @@
 #define IRQ_RECORDS	300
 #define IRQ_PERIOD_NS	(50 * NSEC_PER_USEC)
 #define FLUSHES		20
+/* The records a thread writer writes between two flushes. */
+#define SHARE		(THREAD_RECORDS / (FLUSHES + 1))
+/* Under TCG on a loaded host a vCPU may stall for seconds. */
+#define STEP_WAIT	(30 * HZ)
 
 enum { SRC_THREAD, SRC_IRQ, NR_SRC };
 
@@ -36,7 +46,14 @@ struct cpu_writer {
 	bool wrong_cpu;
 	struct completion irq_done;
 	struct task_struct *task;
+	u64 written;		/* thread records written so far */
+	unsigned int *flushes;	/* flushes started, the writers' gate */
+	bool gate_timed_out;
 };
+
+/* Writers wait here for a flush to start, the test for their progress. */
+static DECLARE_WAIT_QUEUE_HEAD(flush_gate);
+static DECLARE_WAIT_QUEUE_HEAD(writer_progress);
 
 static void write_record(struct cpu_writer *w, u32 src, u64 seq)
 {
@@ -69,10 +86,23 @@ static int thread_writer(void *data)
 	hrtimer_start(&w->timer, ns_to_ktime(IRQ_PERIOD_NS),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	for (seq = 0; seq < THREAD_RECORDS; seq++) {
+		/* Share k + 1 only once flush k has started. */
+		if (seq && !(seq % SHARE) && seq / SHARE <= FLUSHES + 1) {
+			unsigned int k = seq / SHARE;
+
+			WRITE_ONCE(w->written, seq);
+			wake_up(&writer_progress);
+			if (!wait_event_timeout(flush_gate,
+						READ_ONCE(*w->flushes) >= k,
+						STEP_WAIT))
+				w->gate_timed_out = true;
+		}
 		write_record(w, SRC_THREAD, seq);
 		if (!(seq % 64))
 			cond_resched();
 	}
+	WRITE_ONCE(w->written, seq);
+	wake_up(&writer_progress);
 	wait_for_completion(&w->irq_done);
 	/* Exit only through kthread_stop(), so the test can wait for it. */
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -116,12 +146,50 @@ static void check_buffer(struct kunit *test, struct relayx_buf *buf,
 	KUNIT_EXPECT_EQ(test, st.bytes, st.msgs * sizeof(struct test_record));
 }
 
+/* Every thread writer has written at least @records. */
+static bool writers_reached(struct cpu_writer *w, u64 records)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		if (w[cpu].task && READ_ONCE(w[cpu].written) < records)
+			return false;
+	return true;
+}
+
+/*
+ * Flush @i while every writer is mid-stream: it has written its first
+ * i + 1 shares (so the current sub-buffer holds records) and is held
+ * before its last one until the flush has started. Return: whether the
+ * flush overlapped every writer.
+ */
+static bool flush_overlapping(struct kunit *test, struct relayx_chan *chan,
+			      struct cpu_writer *w, unsigned int *flushes,
+			      unsigned int i)
+{
+	bool overlap;
+
+	if (!wait_event_timeout(writer_progress,
+				writers_reached(w, (u64)(i + 1) * SHARE),
+				STEP_WAIT)) {
+		KUNIT_FAIL(test, "flush %u: the writers did not reach record %u in %d s",
+			   i, (i + 1) * SHARE, STEP_WAIT / HZ);
+		return false;
+	}
+	WRITE_ONCE(*flushes, i + 1);
+	wake_up_all(&flush_gate);
+	relayx_flush(chan);
+	/* None can have finished: each still had its last share to write. */
+	overlap = !writers_reached(w, THREAD_RECORDS);
+	return overlap;
+}
+
 static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 			bool expect_drops)
 {
 	struct relayx_chan *chan;
 	struct cpu_writer *w;
-	unsigned int cpu;
+	unsigned int cpu, flushes = 0, overlapped = 0;
 	u64 dropped = 0;
 	int i;
 
@@ -134,6 +202,7 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 	for_each_online_cpu(cpu) {
 		w[cpu].chan = chan;
 		w[cpu].cpu = cpu;
+		w[cpu].flushes = &flushes;
 		init_completion(&w[cpu].irq_done);
 		hrtimer_init(&w[cpu].timer, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL_PINNED_HARD);
@@ -149,10 +218,14 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 		wake_up_process(w[cpu].task);
 	}
 	/* Flushing switches other CPUs' buffers under their writers. */
-	for (i = 0; i < FLUSHES; i++) {
-		relayx_flush(chan);
-		usleep_range(500, 1000);
-	}
+	for (i = 0; i < FLUSHES; i++)
+		overlapped += flush_overlapping(test, chan, w, &flushes, i);
+	/* Release the writers' last share, then wait for them. */
+	WRITE_ONCE(flushes, FLUSHES + 1);
+	wake_up_all(&flush_gate);
+	kunit_info(test, "%u of %u flushes ran with every writer mid-stream",
+		   overlapped, FLUSHES);
+	KUNIT_EXPECT_EQ(test, overlapped, (unsigned int)FLUSHES);
 	for_each_online_cpu(cpu)
 		if (w[cpu].task)
 			kthread_stop(w[cpu].task);
@@ -161,6 +234,7 @@ static void run_writers(struct kunit *test, size_t subbuf_size, size_t n,
 		struct relayx_buf *buf = *per_cpu_ptr(chan->buf, cpu);
 
 		KUNIT_EXPECT_FALSE(test, w[cpu].wrong_cpu);
+		KUNIT_EXPECT_FALSE(test, w[cpu].gate_timed_out);
 		check_buffer(test, buf, cpu);
 		dropped += buf_count(buf, full);
 	}

@@ -7,7 +7,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
-#include <linux/delay.h>
+#include <linux/wait.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -51,34 +51,93 @@ struct late_writer {
 	struct task_struct *task;
 };
 
+/* Woken as writers make progress: the test waits on it, never sleeps. */
+static DECLARE_WAIT_QUEUE_HEAD(late_progress);
+
+/* Under TCG on a loaded host a vCPU may stall for seconds. */
+#define LATE_WAIT	(30 * HZ)
+#define LATE_STEP	256
+
 static int late_writer_fn(void *data)
 {
 	struct late_writer *w = data;
 
 	while (!kthread_should_stop()) {
 		relayx_write(w->chan, &w->attempts, sizeof(w->attempts));
-		w->attempts++;
-		if (!(w->attempts % 256))
+		WRITE_ONCE(w->attempts, w->attempts + 1);
+		if (!(w->attempts % LATE_STEP)) {
+			wake_up(&late_progress);
 			cond_resched();
+		}
 	}
 	return 0;
+}
+
+/* Every writer that runs has made LATE_STEP attempts past @since. */
+static bool late_writers_past(struct late_writer *w, const u64 *since)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (!IS_ERR_OR_NULL(w[cpu].task) &&
+		    READ_ONCE(w[cpu].attempts) < since[cpu] + LATE_STEP)
+			return false;
+	return true;
+}
+
+struct late_setup {
+	struct relayx_chan *chan;
+	int ret;
+	struct completion done;
+};
+
+static int late_setup_fn(void *data)
+{
+	struct late_setup *ls = data;
+
+	ls->ret = relayx_late_setup_files(ls->chan, LATE_NAME, NULL);
+	complete(&ls->done);
+	return 0;
+}
+
+/* Run relayx_late_setup_files() in a thread of its own, to be parked. */
+static void late_setup_start(struct kunit *test, struct late_setup *ls,
+			     struct relayx_chan *chan)
+{
+	struct task_struct *task;
+
+	ls->chan = chan;
+	ls->ret = -EINPROGRESS;
+	init_completion(&ls->done);
+	task = kthread_run(late_setup_fn, ls, "relayx_late_setup");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 }
 
 /*
  * Writers on every online CPU while the files are set up: each buffer
  * gets its file, and every message is written or counted as dropped.
+ * The setup is parked after the first CPU's file, the others still
+ * without one, until every writer made LATE_STEP more attempts: the
+ * writes provably ran in the middle of the setup.
  */
 static void relayx_late_racing_writers(struct kunit *test)
 {
 	struct relayx_buf_counts st;
+	struct late_setup ls;
+	struct relayx_park park;
 	struct late_writer *w;
 	struct relayx_chan *chan;
-	unsigned int cpu;
+	unsigned int cpu, first;
+	u64 *since;
 
 	w = kunit_kcalloc(test, nr_cpu_ids, sizeof(*w), GFP_KERNEL);
+	since = kunit_kcalloc(test, nr_cpu_ids, sizeof(*since), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, since);
 	chan = relayx_open(NULL, NULL, 1024, 16, NULL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, chan);
+	first = cpumask_first(cpu_possible_mask);
+	KUNIT_ASSERT_NOT_NULL(test, *per_cpu_ptr(chan->buf, first));
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
@@ -90,9 +149,30 @@ static void relayx_late_racing_writers(struct kunit *test)
 	}
 	cpus_read_unlock();
 
-	msleep(20);
-	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL), 0);
-	msleep(20);
+	/* Every writer is writing before the setup starts. */
+	KUNIT_EXPECT_TRUE_MSG(test,
+		wait_event_timeout(late_progress, late_writers_past(w, since),
+				   LATE_WAIT),
+		"the writers did not start within %d s", LATE_WAIT / HZ);
+	relayx_park_arm(&park, *per_cpu_ptr(chan->buf, first),
+			RELAYX_HOOK_FILE_VISIBLE);
+	late_setup_start(test, &ls, chan);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	for_each_possible_cpu(cpu)
+		since[cpu] = READ_ONCE(w[cpu].attempts);
+	KUNIT_EXPECT_TRUE_MSG(test,
+		wait_event_timeout(late_progress, late_writers_past(w, since),
+				   LATE_WAIT),
+		"the writers made no progress while the setup was parked");
+	/* The overlap: each writer's attempts while the setup was held. */
+	for_each_possible_cpu(cpu)
+		if (!IS_ERR_OR_NULL(w[cpu].task))
+			kunit_info(test, "cpu %u: %llu attempts during the setup",
+				   cpu, READ_ONCE(w[cpu].attempts) - since[cpu]);
+	KUNIT_EXPECT_TRUE(test, relayx_park_release(&park));
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ls.done,
+							    LATE_WAIT));
+	KUNIT_EXPECT_EQ(test, ls.ret, 0);
 
 	for_each_possible_cpu(cpu)
 		if (!IS_ERR_OR_NULL(w[cpu].task))
@@ -120,51 +200,68 @@ static void relayx_late_racing_writers(struct kunit *test)
 	relayx_close(chan);
 }
 
-struct hotplug_loop {
-	unsigned int cycles;
-	int err;
+struct late_cpu_up {
+	unsigned int cpu;
+	int ret;
+	struct completion done;
 };
 
-/* Take CPUs other than the first down and up again. */
-static int hotplug_fn(void *data)
+static int late_cpu_up_fn(void *data)
 {
-	struct hotplug_loop *h = data;
-	unsigned int i, cpu = 0;
+	struct late_cpu_up *u = data;
 
-	for (i = 0; i < h->cycles && !h->err; i++) {
-		cpu = cpumask_next(cpu, cpu_possible_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_next(0, cpu_possible_mask);
-		h->err = remove_cpu(cpu);
-		if (!h->err)
-			h->err = add_cpu(cpu);
-	}
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
+	u->ret = add_cpu(u->cpu);
+	complete(&u->done);
 	return 0;
 }
 
 /*
- * Late setup while CPUs come and go: afterwards every buffer has its
- * file, and every online CPU has a buffer.
+ * Late setup while a CPU comes up: the setup is parked after the first
+ * CPU's file, holding the channel's lock, and the CPU is brought up; its
+ * bring-up must reach relayx's prepare step (the CPU_PREPARE hook) while
+ * the setup is held, so that it waits for the lock between prepare and
+ * online. Afterwards the CPU has its buffer and file, and so has every
+ * other buffer.
  */
 static void relayx_late_racing_hotplug(struct kunit *test)
 {
-	struct hotplug_loop h = { .cycles = 20 };
+	struct late_cpu_up up = { .ret = -EINPROGRESS };
+	struct relayx_park park;
+	struct late_setup ls;
 	struct task_struct *task;
 	struct relayx_chan *chan;
-	unsigned int cpu;
+	unsigned int cpu, first;
 
-	if (num_possible_cpus() < 2)
+	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU to take down");
+	first = cpumask_first(cpu_online_mask);
+	up.cpu = cpumask_last(cpu_online_mask);
+	init_completion(&up.done);
+	KUNIT_ASSERT_EQ(test, remove_cpu(up.cpu), 0);
 	chan = relayx_open(NULL, NULL, 256, 4, NULL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, chan);
-	task = kthread_run(hotplug_fn, &h, "relayx_hotplug");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	msleep(50);
-	KUNIT_EXPECT_EQ(test, relayx_late_setup_files(chan, LATE_NAME, NULL), 0);
-	kthread_stop(task);
-	KUNIT_EXPECT_EQ(test, h.err, 0);
+	KUNIT_EXPECT_NULL(test, *per_cpu_ptr(chan->buf, up.cpu));
+
+	relayx_park_arm(&park, *per_cpu_ptr(chan->buf, first),
+			RELAYX_HOOK_FILE_VISIBLE);
+	relayx_park_watch(&park, RELAYX_HOOK_CPU_PREPARE);
+	late_setup_start(test, &ls, chan);
+	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
+	task = kthread_run(late_cpu_up_fn, &up, "relayx_cpu_up");
+	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
+	/* The bring-up reached relayx while the setup held the lock. */
+	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_watch_wait(&park),
+			      "cpu %u's bring-up never reached relayx", up.cpu);
+	KUNIT_EXPECT_EQ(test, atomic_read(&park.watch_hits), 1);
+	KUNIT_EXPECT_FALSE(test, completion_done(&up.done));
+	KUNIT_EXPECT_TRUE(test, relayx_park_release(&park));
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&ls.done,
+							    LATE_WAIT));
+	KUNIT_EXPECT_EQ(test, ls.ret, 0);
+	if (!IS_ERR(task))
+		KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&up.done,
+								    LATE_WAIT));
+	KUNIT_EXPECT_EQ(test, up.ret, 0);
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
@@ -179,6 +276,8 @@ static void relayx_late_racing_hotplug(struct kunit *test)
 							 "cpu %u", cpu);
 	}
 	relayx_close(chan);
+	if (!cpu_online(up.cpu))
+		add_cpu(up.cpu);
 }
 
 /* Global on request, with or without a name: upstream's contract. */

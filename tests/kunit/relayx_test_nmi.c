@@ -239,6 +239,12 @@ struct ctx_record {
 /* What each context must have written, and found nested, at least. */
 #define MIN_NMI		500
 #define MIN_NESTED	20
+/*
+ * A room run's task writer stays within this many records per NMI until
+ * the NMIs are MIN_NMI: a starved NMI sender (TCG on a loaded host) then
+ * slows the task writer down instead of letting it use up the room.
+ */
+#define NMI_PACE	100
 
 /* A record's size, and the records a sub-buffer of @size holds. */
 #define REC_SIZE	sizeof(struct ctx_record)
@@ -257,6 +263,8 @@ struct nest_run {
 	/* NMIs' drops while a switch was under way on the CPU, and others. */
 	u64 nmi_switch_drops, nmi_other_drops;
 	u64 hard_drops;
+	/* Times a room run's task writer waited for the NMIs to catch up. */
+	u64 nmi_waits;
 	bool wrong_cpu;
 	atomic_t nmi_pending;
 	struct hrtimer soft, hard;
@@ -375,6 +383,14 @@ static int task_writer(void *data)
 		if (r->room) {
 			/* Leave the interrupts time to fill part of the room. */
 			udelay(5);
+			while (peek(&r->attempts[CTX_NMI]) < MIN_NMI &&
+			       r->attempts[CTX_TASK] >
+			       NMI_PACE * (peek(&r->attempts[CTX_NMI]) + 1) &&
+			       !READ_ONCE(r->stop)) {
+				r->nmi_waits++;
+				udelay(5);
+				cond_resched();
+			}
 			if (!room_left(r))
 				WRITE_ONCE(r->stop, true);
 		}
@@ -593,8 +609,8 @@ out:
 				  r->buf->subbufs_produced);
 	}
 	if (room) {
-		kunit_info(test, "room for %llu, NMIs dropped in a switch: %llu",
-			   r->room, r->nmi_switch_drops);
+		kunit_info(test, "room for %llu, NMIs dropped in a switch: %llu, task writer waited for NMIs %llu times",
+			   r->room, r->nmi_switch_drops, r->nmi_waits);
 		/* Everything was published, nothing lapped or refused. */
 		KUNIT_EXPECT_FALSE(test, r->buf->prev_pending);
 		KUNIT_EXPECT_EQ(test, st.overwritten, 0ULL);

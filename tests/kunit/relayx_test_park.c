@@ -24,9 +24,16 @@ static void relayx_park_hook(struct relayx_buf *buf,
 	struct relayx_park *p = READ_ONCE(relayx_parked);
 	unsigned int ms;
 
+	if (p && where == READ_ONCE(p->watch) && where != p->where) {
+		if (atomic_read(&p->parked) &&
+		    atomic_inc_return(&p->watch_hits) == 1)
+			complete(&p->watched);
+		return;
+	}
 	if (!p || p->buf != buf || p->where != where ||
 	    atomic_inc_return(&p->hits) != 1)
 		return;
+	atomic_set(&p->parked, 1);
 	complete(&p->arrived);
 	if (preemptible()) {
 		unsigned long timeout = msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS);
@@ -58,8 +65,12 @@ void relayx_park_arm(struct relayx_park *p, struct relayx_buf *buf,
 	p->where = where;
 	atomic_set(&p->hits, 0);
 	atomic_set(&p->timed_out, 0);
+	atomic_set(&p->parked, 0);
+	atomic_set(&p->watch_hits, 0);
+	p->watch = RELAYX_HOOK_NONE;
 	init_completion(&p->arrived);
 	init_completion(&p->release);
+	init_completion(&p->watched);
 	WRITE_ONCE(relayx_parked, p);
 	WRITE_ONCE(relayx_test_hook, relayx_park_hook);
 }
@@ -78,6 +89,32 @@ bool relayx_park_wait(struct relayx_park *p)
 }
 
 /**
+ * relayx_park_watch - count the arrivals at @watch while a thread is parked
+ * @p: the armed parking spot
+ * @watch: another hook point, reached by the racing side
+ *
+ * The count (@p->watch_hits) proves that the racing side got there while
+ * the parked thread was held at its point, not before or after.
+ */
+void relayx_park_watch(struct relayx_park *p, enum relayx_hook_point watch)
+{
+	WRITE_ONCE(p->watch, watch);
+}
+
+/**
+ * relayx_park_watch_wait - wait until the racing side reached the watch point
+ * @p: the armed parking spot, with a thread parked
+ *
+ * Return: true when it did within the timeout.
+ */
+bool relayx_park_watch_wait(struct relayx_park *p)
+{
+	unsigned long timeout = msecs_to_jiffies(RELAYX_PARK_TIMEOUT_MS);
+
+	return wait_for_completion_timeout(&p->watched, timeout);
+}
+
+/**
  * relayx_park_release - let the parked thread go on, and disarm
  * @p: the parking spot
  *
@@ -86,6 +123,7 @@ bool relayx_park_wait(struct relayx_park *p)
  */
 bool relayx_park_release(struct relayx_park *p)
 {
+	atomic_set(&p->parked, 0);
 	WRITE_ONCE(relayx_test_hook, NULL);
 	WRITE_ONCE(relayx_parked, NULL);
 	complete_all(&p->release);
