@@ -745,6 +745,8 @@ void relayx_close(struct relayx_chan *chan)
 
 	if (!chan)
 		return;
+	/* First: a BPF program may be writing; it is done after this. */
+	relayx_bpf_unpublish(chan);
 	relayx_hotcpu_remove(chan);
 	/* Outside chan->lock: removal waits for the file's readers. */
 	relayx_chan_remove_stats(chan);
@@ -858,6 +860,8 @@ static int __init relayx_init(void)
 	err = relayx_hotcpu_init();
 	if (err)
 		goto out_printf;
+	/* Never fails: without BTF, relayx works with no BPF writes. */
+	relayx_bpf_init();
 	/* Last: the device may be used as soon as it exists. */
 	err = relayx_dev_init();
 	if (err)

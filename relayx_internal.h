@@ -102,4 +102,8 @@ struct relayx_buf *relayx_buf_get_by_dentry(const struct dentry *dentry);
 int relayx_dev_init(void);
 void relayx_dev_exit(void);
 
+/* relay_bpf.c: the kfuncs BPF programs call */
+void relayx_bpf_init(void);
+int relayx_bpf_output(u32 id, void *data, u32 data__sz, u64 flags);
+
 #endif /* _RELAYX_INTERNAL_H */

@@ -64,13 +64,10 @@ user_test_modules() {	# user_test_modules MODULE-DIR
 		"$1/tests/module/relayx_irqwin.ko" \
 		"$1/tests/module/relayx_upstream_client.ko" \
 		"$1/tests/module/relayx_guc.ko" \
-		"$1/tests/module/relayx_foreign.ko"
+		"$1/tests/module/relayx_foreign.ko" \
+		"$1/samples/relayx_bpf_chan.ko"
 }
 
-# Build a user-space program of the project: static (the guests have no
-# libc), warnings as errors, with the uapi and sample headers. The
-# collector is the one of several files: its main file brings the rest of
-# tools/collect.
 # The programs that call relayx's ioctls, also built for 32-bit callers
 # (compat_ioctl), as NAME.m32; run-tests runs them where the kernel runs
 # 32-bit programs.
@@ -84,6 +81,31 @@ user_cc_m32() {	# user_cc_m32 SRC OUT
 		-I"$RELAYX_TOP/include/uapi" -I"$RELAYX_TOP/samples" -o "$2" "$1"
 }
 
+# The BPF programs of the tests and the sample (Debian's clang, target
+# bpf) into DIR/NAME.bpf.o, and their loaders, linked statically with
+# libbpf-dev's libbpf.a (the guests have no libc).
+bpf_build() {	# bpf_build DIR
+	local src out
+	for src in "$RELAYX_TOP"/tests/bpf/*.bpf.c "$RELAYX_TOP"/samples/*.bpf.c; do
+		[ -e "$src" ] || continue
+		out=$1/$(basename "$src" .c).o
+		clang -O2 -g -Wall -Werror -target bpf \
+			-I/usr/include/x86_64-linux-gnu -I"$RELAYX_TOP/samples" \
+			-I"$RELAYX_TOP/tests/bpf" -c "$src" -o "$out" || return 1
+	done
+	for src in "$RELAYX_TOP"/tests/bpf/relayx_bpf_test.c \
+		   "$RELAYX_TOP"/samples/relayx_bpf_sample.c; do
+		[ -e "$src" ] || continue
+		gcc -static -O2 -Wall -Wextra -Werror -I"$RELAYX_TOP/samples" \
+			-o "$1/$(basename "$src" .c)" "$src" -lbpf -lelf -lz ||
+			return 1
+	done
+}
+
+# Build a user-space program of the project: static (the guests have no
+# libc), warnings as errors, with the uapi and sample headers. The
+# collector is the one of several files: its main file brings the rest of
+# tools/collect.
 user_cc() {	# user_cc SRC OUT
 	local srcs=("$1")
 	[ "$(basename "$1")" = relayx_collect.c ] &&

@@ -298,6 +298,11 @@ struct relayx_chan *relayx_open(const char *base_filename,
 int relayx_late_setup_files(struct relayx_chan *chan,
 			    const char *base_filename, struct dentry *parent);
 void relayx_close(struct relayx_chan *chan);
+
+/* BPF programs name a published channel by a number below this. */
+#define RELAYX_BPF_MAX_IDS	64
+int relayx_bpf_publish(struct relayx_chan *chan, u32 id);
+void relayx_bpf_unpublish(struct relayx_chan *chan);
 void relayx_flush(struct relayx_chan *chan);
 void relayx_reset(struct relayx_chan *chan);
 void relayx_subbufs_consumed(struct relayx_chan *chan, unsigned int cpu,
