@@ -125,7 +125,13 @@ static void rbt_note_task(struct rbt_dev *d)
 	if (pc->noted_pid == current->pid)
 		return;
 	pc->noted_pid = current->pid;
-	get_task_comm(comm, current);
+	/*
+	 * Not get_task_comm(): it takes the task lock, which a completion
+	 * in a hard interrupt must not (lockdep says so). A name being
+	 * changed meanwhile may come out mixed; it is only a label.
+	 */
+	memcpy(comm, current->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = '\0';
 	rbt_emit(d, 0, 0, BLK_TC_ACT(BLK_TC_NOTIFY) | __BLK_TN_PROCESS, 0,
 		 false, comm, sizeof(comm));
 }
