@@ -54,6 +54,7 @@ enum stop_reason {
 struct collect {
 	/* options */
 	const char *chan_dir, *out_dir, *base, *prefix;
+	const char *cpu_sep;		/* NAME<sep>N: ".cpu", or blkparse's */
 	const char *json_path, *ready_path;
 	int merge, quiet, force_read, force, progress;
 	double duration;

@@ -435,7 +435,8 @@ static int add_buf(struct collect *c, int cpu, const char *path)
 		b->out = &c->merged;
 	} else if (c->outputs_open) {
 		b->out = calloc(1, sizeof(*b->out));
-		snprintf(name, sizeof(name), "%s.cpu%d", c->base, cpu);
+		snprintf(name, sizeof(name), "%s%s%d", c->base, c->cpu_sep,
+			 cpu);
 		if (!b->out || create_output(c, b->out, name)) {
 			if (b->map)
 				munmap(b->map, b->geo.mmap_len);

@@ -23,6 +23,7 @@ static void print_usage(FILE *f)
 		"  -b, --base NAME      output name (default: CHANNEL_DIR's name)\n"
 		"  -m, --merge          one file NAME instead of NAME.cpuN\n"
 		"  -p, --prefix P       buffer files are PN (default cpu)\n"
+		"  -B, --blktrace       name them NAME.blktrace.N, as blkparse reads them\n"
 		"  -d, --duration SEC   stop after SEC seconds\n"
 		"  -s, --size BYTES     stop once BYTES (k, M, G) were written\n"
 		"  -f, --force          replace output files that exist\n"
@@ -102,6 +103,7 @@ void collect_init(struct collect *c)
 	memset(c, 0, sizeof(*c));
 	c->out_dir = ".";
 	c->prefix = "cpu";
+	c->cpu_sep = ".cpu";
 	c->dir_fd = -1;
 	c->ready_dir_fd = -1;
 	c->merged.fd = -1;
@@ -114,6 +116,7 @@ void parse_args(struct collect *c, int argc, char **argv)
 		{ "base", required_argument, NULL, 'b' },
 		{ "merge", no_argument, NULL, 'm' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "blktrace", no_argument, NULL, 'B' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
@@ -127,7 +130,7 @@ void parse_args(struct collect *c, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:b:mp:d:s:frqPh", opts,
+	while ((opt = getopt_long(argc, argv, "o:b:mp:Bd:s:frqPh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'o':
@@ -144,6 +147,9 @@ void parse_args(struct collect *c, int argc, char **argv)
 			break;
 		case 'p':
 			c->prefix = optarg;
+			break;
+		case 'B':
+			c->cpu_sep = ".blktrace.";
 			break;
 		case 'd':
 			c->duration = parse_duration(optarg);

@@ -25,7 +25,7 @@
 
 #include "collect.h"
 
-/* Is @name an output of ours: NAME.cpuN, or NAME when merged? */
+/* Is @name an output of ours: NAME.cpuN (NAME.blktrace.N), or NAME when merged? */
 static int our_name(const struct collect *c, const char *name, int *cpu)
 {
 	size_t blen = strlen(c->base);
@@ -36,9 +36,9 @@ static int our_name(const struct collect *c, const char *name, int *cpu)
 		return 0;
 	if (c->merge)
 		return !name[blen];
-	if (strncmp(name + blen, ".cpu", 4))
+	if (strncmp(name + blen, c->cpu_sep, strlen(c->cpu_sep)))
 		return 0;
-	p = name + blen + 4;
+	p = name + blen + strlen(c->cpu_sep);
 	if (!isdigit((unsigned char)*p))
 		return 0;
 	*cpu = atoi(p);
@@ -229,7 +229,8 @@ int create_outputs(struct collect *c)
 			return -1;
 		}
 		b->out->fd = -1;
-		snprintf(name, sizeof(name), "%s.cpu%d", c->base, b->cpu);
+		snprintf(name, sizeof(name), "%s%s%d", c->base, c->cpu_sep,
+			 b->cpu);
 		if (create_output(c, b->out, name))
 			return -1;
 	}
