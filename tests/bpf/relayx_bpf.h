@@ -9,7 +9,7 @@
  * under @id), -EINVAL (@flags is not 0) or -ENOSPC (the channel dropped
  * the record and counted it).
  */
-extern int relayx_bpf_output(__u32 id, void *data, __u32 data__sz,
-			     __u64 flags) __ksym;
+int relayx_bpf_output(__u32 id, void *data, __u32 data__sz,
+		      __u64 flags) __ksym;
 
 #endif /* _RELAYX_BPF_H */

@@ -86,7 +86,7 @@ static int load(struct bpf_object *obj)
 	int err = bpf_object__load(obj);
 
 	if (err)
-		fprintf(stderr, "load failed: %d\n", err);
+		fprintf(stderr, "%s: bpf_object__load: %d\n", __func__, err);
 	return err;
 }
 

@@ -129,6 +129,7 @@ static void relayx_late_racing_writers(struct kunit *test)
 	struct relayx_chan *chan;
 	unsigned int cpu, first;
 	u64 *since;
+	long moved;
 
 	w = kunit_kcalloc(test, nr_cpu_ids, sizeof(*w), GFP_KERNEL);
 	since = kunit_kcalloc(test, nr_cpu_ids, sizeof(*since), GFP_KERNEL);
@@ -150,20 +151,21 @@ static void relayx_late_racing_writers(struct kunit *test)
 	cpus_read_unlock();
 
 	/* Every writer is writing before the setup starts. */
-	KUNIT_EXPECT_TRUE_MSG(test,
-		wait_event_timeout(late_progress, late_writers_past(w, since),
-				   LATE_WAIT),
-		"the writers did not start within %d s", LATE_WAIT / HZ);
+	moved = wait_event_timeout(late_progress, late_writers_past(w, since),
+				   LATE_WAIT);
+	KUNIT_EXPECT_TRUE_MSG(test, moved,
+			      "the writers did not start within %d s",
+			      LATE_WAIT / HZ);
 	relayx_park_arm(&park, *per_cpu_ptr(chan->buf, first),
 			RELAYX_HOOK_FILE_VISIBLE);
 	late_setup_start(test, &ls, chan);
 	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
 	for_each_possible_cpu(cpu)
 		since[cpu] = READ_ONCE(w[cpu].attempts);
-	KUNIT_EXPECT_TRUE_MSG(test,
-		wait_event_timeout(late_progress, late_writers_past(w, since),
-				   LATE_WAIT),
-		"the writers made no progress while the setup was parked");
+	moved = wait_event_timeout(late_progress, late_writers_past(w, since),
+				   LATE_WAIT);
+	KUNIT_EXPECT_TRUE_MSG(test, moved,
+			      "the writers made no progress while the setup was parked");
 	/* The overlap: each writer's attempts while the setup was held. */
 	for_each_possible_cpu(cpu)
 		if (!IS_ERR_OR_NULL(w[cpu].task))
