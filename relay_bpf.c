@@ -170,11 +170,11 @@ void relayx_bpf_init(void)
 	int err;
 
 	/*
-	 * kbuild fills the set's IDs (resolve_btfids) only when it gives the
-	 * module BTF; the kernel drops kfuncs with no BTF behind them.
+	 * kbuild fills the set (resolve_btfids writes its count and IDs)
+	 * only when it gives the module BTF; the kernel drops kfuncs with no
+	 * BTF behind them.
 	 */
-	if (!relayx_module_has_btf(THIS_MODULE) ||
-	    !relayx_bpf_kfunc_ids.cnt || !relayx_bpf_kfunc_ids.pairs[0].id) {
+	if (!relayx_module_has_btf(THIS_MODULE) || !relayx_bpf_kfunc_ids.cnt) {
 		pr_info("relayx.ko carries no BTF: BPF writes are unavailable (README.md, \"BPF programs\")\n");
 		return;
 	}
