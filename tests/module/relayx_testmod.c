@@ -70,7 +70,7 @@ static struct dentry *dir;
 static struct relayx_chan *chans[2];
 static DEFINE_MUTEX(ctl_lock);		/* commands, and closing the channels */
 static DEFINE_PER_CPU(u64, next_seq);
-static DEFINE_SPINLOCK(global_lock);	/* the writers of a global "b" */
+static DEFINE_RAW_SPINLOCK(global_lock);	/* the writers of a global "b" */
 static struct task_struct **free_writers;	/* "start" */
 static atomic_t mapped, unmapped;
 
@@ -128,9 +128,9 @@ static void testmod_write_one(void)
 	relayx_sample_fill(&rec);
 	relayx_write(chans[0], &rec, sizeof(rec));
 	if (global) {
-		spin_lock(&global_lock);
+		raw_spin_lock(&global_lock);
 		relayx_write(chans[1], &rec, sizeof(rec));
-		spin_unlock(&global_lock);
+		raw_spin_unlock(&global_lock);
 	} else {
 		relayx_write(chans[1], &rec, sizeof(rec));
 	}
@@ -284,9 +284,9 @@ static void testmod_flush_b(void)
 		relayx_flush(chans[1]);
 		return;
 	}
-	spin_lock(&global_lock);
+	raw_spin_lock(&global_lock);
 	relayx_flush(chans[1]);
-	spin_unlock(&global_lock);
+	raw_spin_unlock(&global_lock);
 }
 
 static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
