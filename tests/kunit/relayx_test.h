@@ -54,6 +54,19 @@ bool relayx_park_watch_wait(struct relayx_park *p);
 bool relayx_park_release(struct relayx_park *p);
 
 /*
+ * add_cpu() from a kthread of its own (relayx_cpu_up_thread), so that a
+ * test can park the bring-up at a hook and act while it is held; @err is
+ * add_cpu()'s result once @done completes.
+ */
+struct relayx_cpu_up {
+	unsigned int cpu;
+	int err;
+	struct completion done;
+};
+
+int relayx_cpu_up_thread(void *data);
+
+/*
  * Keep the test on its current CPU and return that CPU's buffer. Only
  * migration is disabled, so that a failed expectation may still sleep;
  * undo with migrate_enable().

@@ -202,21 +202,6 @@ static void relayx_late_racing_writers(struct kunit *test)
 	relayx_close(chan);
 }
 
-struct late_cpu_up {
-	unsigned int cpu;
-	int ret;
-	struct completion done;
-};
-
-static int late_cpu_up_fn(void *data)
-{
-	struct late_cpu_up *u = data;
-
-	u->ret = add_cpu(u->cpu);
-	complete(&u->done);
-	return 0;
-}
-
 /*
  * Late setup while a CPU comes up: the setup is parked after the first
  * CPU's file, holding the channel's lock, and the CPU is brought up; its
@@ -227,7 +212,7 @@ static int late_cpu_up_fn(void *data)
  */
 static void relayx_late_racing_hotplug(struct kunit *test)
 {
-	struct late_cpu_up up = { .ret = -EINPROGRESS };
+	struct relayx_cpu_up up = { .err = -EINPROGRESS };
 	struct relayx_park park;
 	struct late_setup ls;
 	struct task_struct *task;
@@ -249,7 +234,7 @@ static void relayx_late_racing_hotplug(struct kunit *test)
 	relayx_park_watch(&park, RELAYX_HOOK_CPU_PREPARE);
 	late_setup_start(test, &ls, chan);
 	KUNIT_EXPECT_TRUE(test, relayx_park_wait(&park));
-	task = kthread_run(late_cpu_up_fn, &up, "relayx_cpu_up");
+	task = kthread_run(relayx_cpu_up_thread, &up, "relayx_cpu_up");
 	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
 	/* The bring-up reached relayx while the setup held the lock. */
 	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_watch_wait(&park),
@@ -263,7 +248,7 @@ static void relayx_late_racing_hotplug(struct kunit *test)
 	if (!IS_ERR(task))
 		KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&up.done,
 								    LATE_WAIT));
-	KUNIT_EXPECT_EQ(test, up.ret, 0);
+	KUNIT_EXPECT_EQ(test, up.err, 0);
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)

@@ -8,6 +8,7 @@
  * of hanging the guest; the test can tell (relayx_park_release()).
  */
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -130,4 +131,13 @@ bool relayx_park_release(struct relayx_park *p)
 	/* A hook that read the old pointers has returned after this. */
 	synchronize_rcu();
 	return !atomic_read(&p->timed_out);
+}
+
+int relayx_cpu_up_thread(void *data)
+{
+	struct relayx_cpu_up *up = data;
+
+	up->err = add_cpu(up->cpu);
+	complete(&up->done);
+	return 0;
 }

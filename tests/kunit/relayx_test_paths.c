@@ -40,22 +40,6 @@ static bool all_bytes(const u8 *p, size_t len, u8 byte)
 
 /* --- a CPU between prepare and online -------------------------------------- */
 
-/* add_cpu() from a thread of its own, which the test parks in prepare. */
-struct cpu_up_call {
-	unsigned int cpu;
-	int err;
-	struct completion done;
-};
-
-static int cpu_up_thread(void *data)
-{
-	struct cpu_up_call *c = data;
-
-	c->err = add_cpu(c->cpu);
-	complete(&c->done);
-	return 0;
-}
-
 /* A second online CPU, which the tests take down and up, or a skip. */
 static void need_second_cpu(struct kunit *test)
 {
@@ -70,7 +54,7 @@ static void need_second_cpu(struct kunit *test)
  */
 static unsigned int cpu_park_prepared(struct kunit *test,
 				      struct relayx_park *park,
-				      struct cpu_up_call *up)
+				      struct relayx_cpu_up *up)
 {
 	unsigned int cpu = cpumask_last(cpu_online_mask);
 	struct task_struct *t;
@@ -79,7 +63,7 @@ static unsigned int cpu_park_prepared(struct kunit *test,
 	up->cpu = cpu;
 	init_completion(&up->done);
 	relayx_park_arm(park, NULL, RELAYX_HOOK_CPU_PREPARED);
-	t = kthread_run(cpu_up_thread, up, "relayx_cpu_up");
+	t = kthread_run(relayx_cpu_up_thread, up, "relayx_cpu_up");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	KUNIT_ASSERT_TRUE_MSG(test, relayx_park_wait(park),
 			      "cpu %u's bring-up never reached relayx's prepare",
@@ -90,7 +74,7 @@ static unsigned int cpu_park_prepared(struct kunit *test,
 
 /* Let the bring-up go on: the CPU must come online. */
 static void cpu_unpark(struct kunit *test, struct relayx_park *park,
-		       struct cpu_up_call *up)
+		       struct relayx_cpu_up *up)
 {
 	KUNIT_EXPECT_TRUE_MSG(test, relayx_park_release(park),
 			      "the bring-up was not parked while the test ran");
@@ -120,7 +104,7 @@ static void write_msg_ipi(void *info)
 static void relayx_paths_flush_cpu_prepared(struct kunit *test)
 {
 	struct relayx_park park;
-	struct cpu_up_call up;
+	struct relayx_cpu_up up;
 	struct relayx_chan *chan;
 	struct relayx_buf *buf;
 	unsigned int cpu;
@@ -193,7 +177,7 @@ static const struct relayx_callbacks paths_cb = {
 static void relayx_paths_open_cpu_prepared(struct kunit *test)
 {
 	struct relayx_park park;
-	struct cpu_up_call up;
+	struct relayx_cpu_up up;
 	struct relayx_chan *chan;
 	struct relayx_buf *buf;
 	unsigned int cpu, online;
