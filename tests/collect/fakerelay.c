@@ -11,6 +11,8 @@
  * - $FAKE_READ_EIO_AFTER=N: once N bytes were read from the channel, every
  *   read of it fails with EIO;
  * - $FAKE_ENDLESS: every read of the channel fills the whole buffer;
+ * - $FAKE_READ_DELAY="S FILE": each read of the channel creates FILE, then
+ *   takes S seconds more (signals do not cut the wait short);
  * - $FAKE_STATS=FILE: RELAYX_GET_STATS answers from FILE, which holds
  *   "msgs full big overwritten" and may change while the tool runs;
  * - $FAKE_GEO="SUBBUF_SIZE N_SUBBUFS MMAP_LEN": RELAYX_GET_GEOMETRY answers
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -56,6 +59,24 @@ static int fd_path(int fd, char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* "S FILE": FILE created, then S seconds, however many signals come. */
+static void delay(const char *arg)
+{
+	struct timespec end;
+	char *file;
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += strtol(arg, &file, 10);
+	fd = open(file + 1, O_CREAT | O_WRONLY, 0644);
+	if (*file != ' ' || fd < 0)
+		abort();
+	close(fd);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, NULL) ==
+	       EINTR)
+		;
 }
 
 static int is_chan(int fd)
@@ -83,6 +104,8 @@ ssize_t read(int fd, void *buf, size_t count)
 	if (!chan)
 		return real(fd, buf, count);
 	chan_reads++;
+	if (getenv("FAKE_READ_DELAY"))
+		delay(getenv("FAKE_READ_DELAY"));
 	if (eio && chan_bytes >= strtoull(eio, NULL, 10)) {
 		errno = EIO;
 		return -1;

@@ -14,7 +14,10 @@
  * timeout. A ppoll() that finds a file ready returns with the signals
  * blocked again before they are delivered, so a busy channel would keep
  * them pending for ever: each ppoll() is followed by a look at what is
- * pending. After the first, a second one kills.
+ * pending. After the first, a second one kills, unless it comes within
+ * SIGNAL_TWIN_S of it: timeout(1) sends its signal to the command and
+ * then to the process group, and a shell's kill of a job does the same:
+ * one stop, delivered twice.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -42,8 +45,11 @@
  * saved full at this size may end inside a message (counted as cut).
  */
 #define READ_CAP (64 * 1024 * 1024)
+/* A stop signal this soon after the first one is the same stop. */
+#define SIGNAL_TWIN_S 1.0
 
 static int got_signal;
+static double stop_time;	/* when the first stop signal came */
 static sigset_t run_mask;	/* the mask ppoll() waits with */
 static sigset_t stop_signals;	/* SIGINT, SIGTERM, SIGHUP */
 
@@ -55,20 +61,40 @@ double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The first stop signal stops; a second one, a second later, kills. */
 static void on_signal(int sig)
 {
-	__atomic_store_n(&got_signal, sig, __ATOMIC_RELAXED);
+	struct sigaction dfl;
+	double t = now();
+
+	if (!__atomic_load_n(&got_signal, __ATOMIC_ACQUIRE)) {
+		stop_time = t;
+		__atomic_store_n(&got_signal, sig, __ATOMIC_RELEASE);
+		return;
+	}
+	if (t - stop_time < SIGNAL_TWIN_S)
+		return;
+	/* Blocked while this runs: delivered, and fatal, as it returns. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
 }
 
 void setup_signals(void)
 {
 	struct sigaction sa;
 
-	/* SA_RESETHAND: a second signal ends a drain that takes too long. */
+	/*
+	 * The handler stays: a second signal ends a drain that takes too
+	 * long (on_signal()). Each one blocks the others while it runs.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -81,17 +107,20 @@ void setup_signals(void)
 	sigprocmask(SIG_BLOCK, &stop_signals, &run_mask);
 }
 
-/* Stopping: the next stop signal kills. */
+/*
+ * Stopping: the stop signals are let in from now on, so that a second one
+ * (on_signal()) can end the drains that follow. Called with them blocked.
+ */
 static void stopping(int sig)
 {
 	static int done;
 
 	if (done++)
 		return;
-	__atomic_store_n(&got_signal, sig, __ATOMIC_RELAXED);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	if (!__atomic_load_n(&got_signal, __ATOMIC_ACQUIRE)) {
+		stop_time = now();
+		__atomic_store_n(&got_signal, sig, __ATOMIC_RELEASE);
+	}
 	sigprocmask(SIG_SETMASK, &run_mask, NULL);
 }
 
