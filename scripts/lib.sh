@@ -81,12 +81,13 @@ user_cc_m32() {	# user_cc_m32 SRC OUT
 		-I"$RELAYX_TOP/include/uapi" -I"$RELAYX_TOP/samples" -o "$2" "$1"
 }
 
-# The BPF programs of the tests and the sample (Debian's clang, target
-# bpf) into DIR/NAME.bpf.o, and their loaders, linked statically with
-# libbpf-dev's libbpf.a (the guests have no libc).
+# The BPF programs of the tests, the benchmark and the sample (Debian's
+# clang, target bpf) into DIR/NAME.bpf.o, and their loaders, linked
+# statically with libbpf-dev's libbpf.a (the guests have no libc).
 bpf_build() {	# bpf_build DIR
 	local src out
-	for src in "$RELAYX_TOP"/tests/bpf/*.bpf.c "$RELAYX_TOP"/samples/*.bpf.c; do
+	for src in "$RELAYX_TOP"/tests/bpf/*.bpf.c "$RELAYX_TOP"/samples/*.bpf.c \
+		   "$RELAYX_TOP"/tools/bench/*.bpf.c; do
 		[ -e "$src" ] || continue
 		out=$1/$(basename "$src" .c).o
 		clang -O2 -g -Wall -Werror -target bpf \
@@ -94,7 +95,8 @@ bpf_build() {	# bpf_build DIR
 			-I"$RELAYX_TOP/tests/bpf" -c "$src" -o "$out" || return 1
 	done
 	for src in "$RELAYX_TOP"/tests/bpf/relayx_bpf_test.c \
-		   "$RELAYX_TOP"/samples/relayx_bpf_sample.c; do
+		   "$RELAYX_TOP"/samples/relayx_bpf_sample.c \
+		   "$RELAYX_TOP"/tools/bench/relayx_bpf_bench.c; do
 		[ -e "$src" ] || continue
 		gcc -static -O2 -Wall -Wextra -Werror -I"$RELAYX_TOP/samples" \
 			-o "$1/$(basename "$src" .c)" "$src" -lbpf -lelf -lz ||
