@@ -16,7 +16,8 @@
 #                              make check runs it with the small one
 #   make demo                  the sample client and relayx-collect, in QEMU
 #   make bench                 relayx against relay, ftrace's ring buffer
-#                              and memcpy, in QEMU (build/bench/)
+#                              and memcpy, and BPF programs' output paths,
+#                              in QEMU (build/bench/)
 #   make fuzz [FUZZ_TIME=S]    the user-interface fuzzer in the debug
 #                              kernel, S seconds per mode or until Ctrl-C
 #   make dkms-install          install relayx under DKMS (root), rebuilt
