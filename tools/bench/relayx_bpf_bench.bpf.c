@@ -22,7 +22,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define BENCH_MAX 4096
 
 /* The process whose getppid() calls are measured; set before loading. */
-const volatile __u32 bench_pid;
+__u32 bench_pid;
 
 /* The source bytes: a map value, since the stack has only 512 bytes. */
 struct {
@@ -83,63 +83,85 @@ int BPF_PROG(base)
  * Inline 8-byte loads and stores in 128-byte steps (clang expands a
  * memcpy that size). The pointers are typed __u64 so that clang knows
  * both ends are 8-byte aligned (map values and ring buffer records are):
- * through char pointers it copies byte by byte.
+ * through char pointers it copies byte by byte. Inlined with a constant
+ * @sz, the loop unrolls and every memcpy has a constant size.
  */
-#define COPY(dst, s, sz)						\
-	do {								\
-		__u64 *to = (__u64 *)(dst), *from = (__u64 *)(s);	\
-		int i;							\
-		_Pragma("clang loop unroll(full)")			\
-		for (i = 0; i < (sz) / 128; i++)			\
-			__builtin_memcpy(to + i * 16, from + i * 16, 128); \
-		if ((sz) % 128)						\
-			__builtin_memcpy(to + (sz) / 128 * 16,		\
-					 from + (sz) / 128 * 16, (sz) % 128); \
-	} while (0)
+static __always_inline void copy(__u64 *to, const __u64 *from, const int sz)
+{
+	int i;
 
+#pragma clang loop unroll(full)
+	for (i = 0; i < sz / 128; i++)
+		__builtin_memcpy(to + i * 16, from + i * 16, 128);
+	if (sz % 128)
+		__builtin_memcpy(to + sz / 128 * 16, from + sz / 128 * 16, sz % 128);
+}
+
+static __always_inline void out_relayx(const int sz)
+{
+	char *d = source();
+
+	if (d && relayx_bpf_output(1, d, sz, 0))
+		failed(0);
+}
+
+static __always_inline void out_rb_output(const int sz)
+{
+	char *d = source();
+
+	if (d && bpf_ringbuf_output(&rb, d, sz, 0))
+		failed(1);
+}
+
+static __always_inline void out_rb_reserve(const int sz)
+{
+	char *d = source();
+	char *r;
+
+	if (!d)
+		return;
+	r = bpf_ringbuf_reserve(&rb, sz, 0);
+	if (!r) {
+		failed(2);
+		return;
+	}
+	copy((__u64 *)r, (const __u64 *)d, sz);
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void out_perf(void *ctx, const int sz)
+{
+	char *d = source();
+
+	if (d && bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, d, sz))
+		failed(3);
+}
+
+/* The size is named once: each program takes it from the enum. */
 #define BENCH(sz)							\
+enum { bench_size_##sz = sz };						\
 SEC("fentry/__do_sys_getppid")						\
 int BPF_PROG(relayx_##sz)						\
 {									\
-	char *d = source();						\
-									\
-	if (d && relayx_bpf_output(1, d, sz, 0))			\
-		failed(0);						\
+	out_relayx(bench_size_##sz);					\
 	return 0;							\
 }									\
 SEC("fentry/__do_sys_getppid")						\
 int BPF_PROG(rb_output_##sz)						\
 {									\
-	char *d = source();						\
-									\
-	if (d && bpf_ringbuf_output(&rb, d, sz, 0))			\
-		failed(1);						\
+	out_rb_output(bench_size_##sz);					\
 	return 0;							\
 }									\
 SEC("fentry/__do_sys_getppid")						\
 int BPF_PROG(rb_reserve_##sz)						\
 {									\
-	char *d = source();						\
-	char *r;							\
-									\
-	if (!d)								\
-		return 0;						\
-	r = bpf_ringbuf_reserve(&rb, sz, 0);				\
-	if (!r) {							\
-		failed(2);						\
-		return 0;						\
-	}								\
-	COPY(r, d, sz);							\
-	bpf_ringbuf_submit(r, 0);					\
+	out_rb_reserve(bench_size_##sz);				\
 	return 0;							\
 }									\
 SEC("fentry/__do_sys_getppid")						\
 int BPF_PROG(perf_##sz)							\
 {									\
-	char *d = source();						\
-									\
-	if (d && bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, d, sz)) \
-		failed(3);						\
+	out_perf(ctx, bench_size_##sz);					\
 	return 0;							\
 }
 

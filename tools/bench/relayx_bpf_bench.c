@@ -33,7 +33,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#define BATCH_BYTES (1 << 20)	/* per batch: half of the smallest buffer */
+#define BATCH_BYTES (1024 * 1024)	/* per batch: half of the smallest buffer */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const unsigned int sizes[] = { 16, 64, 256, 1024, 4096 };
 static const char *const paths[] = { "base", "relayx", "rb_output",
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
 	struct consumers c = { 0 };
 	unsigned long events, expected = 0, relayx_expected = 0;
 	unsigned int runs, r, s, p;
+	__u64 failures;
 	cpu_set_t set;
 	int err = 0;
 
@@ -202,12 +204,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot open %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	/* .rodata holds bench_pid alone: the programs' filter. */
+	/* .bss holds bench_pid alone: the programs' filter. */
 	bpf_object__for_each_map(map, obj) {
 		const char *name = bpf_map__name(map);
 		__u32 pid = getpid();
 
-		if (strlen(name) < 7 || strcmp(name + strlen(name) - 7, ".rodata"))
+		if (strlen(name) < 4 || strcmp(name + strlen(name) - 4, ".bss"))
 			continue;
 		if (bpf_map__set_initial_value(map, &pid, sizeof(pid))) {
 			fprintf(stderr, "cannot set the pid filter\n");
@@ -229,8 +231,8 @@ int main(int argc, char **argv)
 	drain(&c);
 	c.relayx_bytes = 0;
 	for (r = 0; r < runs; r++) {
-		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			for (p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
+		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+			for (p = 0; p < ARRAY_SIZE(paths); p++) {
 				char name[32];
 				struct bpf_program *prog;
 				unsigned long warm;
@@ -261,9 +263,10 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (fails_sum(bpf_object__find_map_fd_by_name(obj, "fails"))) {
+	failures = fails_sum(bpf_object__find_map_fd_by_name(obj, "fails"));
+	if (failures) {
 		fprintf(stderr, "some writes failed: %llu\n",
-			(unsigned long long)fails_sum(bpf_object__find_map_fd_by_name(obj, "fails")));
+			(unsigned long long)failures);
 		err = 1;
 	}
 	if (c.relayx_bytes != relayx_expected) {
@@ -276,7 +279,7 @@ int main(int argc, char **argv)
 			received, expected, lost);
 		err = 1;
 	}
-	printf("bpf-check relayx_bytes %llu received %llu (%llu bytes) expected %lu lost %llu\n",
+	printf("bpf-check relayx %llu B, records %llu (%llu B) of %lu, lost %llu\n",
 	       c.relayx_bytes, received, received_bytes, expected, lost);
 	ring_buffer__free(c.rb);
 	perf_buffer__free(c.pb);
