@@ -55,9 +55,15 @@ MODULE_PARM_DESC(n_subbufs, "sub-buffers per CPU (default 8)");
  */
 #define RBT_NOTED 8
 
+/* A task's name, compared as two words: every event compares it. */
+union rbt_comm {
+	char c[TASK_COMM_LEN];
+	u64 w[TASK_COMM_LEN / sizeof(u64)];
+};
+
 struct rbt_noted {
 	pid_t pid;			/* -1: a free slot */
-	char comm[TASK_COMM_LEN];	/* the name it was given */
+	union rbt_comm comm;		/* the name it was given */
 };
 
 /* What one CPU keeps per traced disk. */
@@ -143,29 +149,32 @@ static void rbt_note_task(struct rbt_dev *d)
 	struct rbt_cpu *pc = this_cpu_ptr(d->cpu);
 	pid_t pid = current->pid;
 	struct rbt_noted *n;
-	char comm[TASK_COMM_LEN];
+	union rbt_comm comm;
 	int i;
 
+	BUILD_BUG_ON(sizeof(comm) != TASK_COMM_LEN);
 	/*
 	 * Not get_task_comm(): it takes the task lock, which a completion
 	 * in a hard interrupt must not (lockdep says so). A name being
-	 * changed meanwhile may come out mixed; it is only a label.
+	 * changed meanwhile may come out mixed; it is only a label. The
+	 * kernel pads names with NULs, so equal names are equal words.
 	 */
-	memcpy(comm, current->comm, sizeof(comm));
-	comm[sizeof(comm) - 1] = '\0';
+	memcpy(comm.c, current->comm, sizeof(comm));
+	comm.c[sizeof(comm) - 1] = '\0';
 	for (i = 0; i < RBT_NOTED; i++) {
 		n = &pc->noted[i];
-		if (n->pid == pid && !strcmp(n->comm, comm))
+		if (n->pid == pid && n->comm.w[0] == comm.w[0] &&
+		    n->comm.w[1] == comm.w[1])
 			return;
 	}
 	/* A dropped note is not remembered: the next event tries again. */
 	if (!rbt_emit(d, 0, 0, BLK_TC_ACT(BLK_TC_NOTIFY) | __BLK_TN_PROCESS,
-		      0, false, comm, sizeof(comm)))
+		      0, false, comm.c, sizeof(comm)))
 		return;
 	n = &pc->noted[pc->next];
 	pc->next = (pc->next + 1) % RBT_NOTED;
 	n->pid = pid;
-	memcpy(n->comm, comm, sizeof(comm));
+	n->comm = comm;
 }
 
 /* The category bits blktrace gives an operation and its flags. */
