@@ -848,24 +848,43 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
+/*
+ * Each step says what failed: a failed insmod otherwise reports only
+ * the errno. relayx_init_mark() lets the fault sweep of test builds learn
+ * which fault-injection points each step reached (relay_testhooks.c).
+ */
 static int __init relayx_init(void)
 {
-	int err = relayx_testhooks_init();
+	int err;
 
-	if (err)
+	relayx_init_mark(RELAYX_INIT_START);
+	err = relayx_testhooks_init();
+	if (err) {
+		pr_err("no test hooks file: %d\n", err);
 		return err;
+	}
+	relayx_init_mark(RELAYX_INIT_HOOKS);
 	err = relayx_printf_init();
-	if (err)
+	if (err) {
+		pr_err("no relayx_printf() scratch: %d\n", err);
 		goto out_hooks;
+	}
+	relayx_init_mark(RELAYX_INIT_PRINTF);
 	err = relayx_hotcpu_init();
-	if (err)
+	if (err) {
+		pr_err("no CPU hotplug state: %d\n", err);
 		goto out_printf;
+	}
+	relayx_init_mark(RELAYX_INIT_HOTCPU);
 	/* Never fails: without BTF, relayx works with no BPF writes. */
 	relayx_bpf_init();
 	/* Last: the device may be used as soon as it exists. */
 	err = relayx_dev_init();
-	if (err)
+	if (err) {
+		pr_err("no /dev/relayx: %d\n", err);
 		goto out_hotcpu;
+	}
+	relayx_init_mark(RELAYX_INIT_DEV);
 	return 0;
 
 out_hotcpu:

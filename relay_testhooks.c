@@ -11,6 +11,8 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 
 #include "relayx_internal.h"
@@ -42,6 +44,19 @@ static const char *const relayx_alloc_names[RELAYX_ALLOC_NR] = {
 	[RELAYX_ALLOC_DEV_FD] = "dev_fd",
 	[RELAYX_ALLOC_DEV_FILE] = "dev_file",
 };
+
+/*
+ * The fail-nth countdown of the task loading relayx as each init step
+ * ended (relayx_init_mark()): after "insmod" with fail-nth set to a
+ * large N, the points of step k are numbered N - init_faults[k - 1] + 1
+ * to N - init_faults[k]. Read-only, 0 where fail-nth was not set.
+ */
+static unsigned int relayx_init_faults[RELAYX_INIT_NR];
+static unsigned int relayx_init_faults_nr = RELAYX_INIT_NR;
+module_param_array_named(init_faults, relayx_init_faults, uint,
+			 &relayx_init_faults_nr, 0444);
+MODULE_PARM_DESC(init_faults,
+		 "test builds: fail-nth's countdown as each init step ended");
 
 static atomic_long_t relayx_alloc_reached[RELAYX_ALLOC_NR];
 static atomic_long_t relayx_alloc_failed[RELAYX_ALLOC_NR];
@@ -81,6 +96,17 @@ bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok)
 	if (!ok)
 		atomic_long_inc(&relayx_alloc_failed[site]);
 	return ok;
+}
+
+/**
+ * relayx_init_mark - note where fail-nth's countdown is as @step ends
+ * @step: the init step just done
+ */
+void relayx_init_mark(enum relayx_init_step step)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	relayx_init_faults[step] = READ_ONCE(current->fail_nth);
+#endif
 }
 
 static int relayx_alloc_sites_show(struct seq_file *m, void *unused)
