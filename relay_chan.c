@@ -850,8 +850,10 @@ EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
 /*
  * Each step says what failed: a failed insmod otherwise reports only
- * the errno. relayx_init_mark() lets the fault sweep of test builds learn
- * which fault-injection points each step reached (relay_testhooks.c).
+ * the errno. relayx_init_mark() lets the fault sweep of test builds fail
+ * one step's fault-injection points and learn where its countdown stood
+ * (relay_testhooks.c); relayx_init_disarm() keeps a countdown a failed
+ * step left from reaching the module loader's cleanup.
  */
 static int __init relayx_init(void)
 {
@@ -861,7 +863,7 @@ static int __init relayx_init(void)
 	err = relayx_testhooks_init();
 	if (err) {
 		pr_err("no test hooks file: %d\n", err);
-		return err;
+		goto out;
 	}
 	relayx_init_mark(RELAYX_INIT_HOOKS);
 	err = relayx_printf_init();
@@ -878,6 +880,7 @@ static int __init relayx_init(void)
 	relayx_init_mark(RELAYX_INIT_HOTCPU);
 	/* Never fails: without BTF, relayx works with no BPF writes. */
 	relayx_bpf_init();
+	relayx_init_mark(RELAYX_INIT_BPF);
 	/* Last: the device may be used as soon as it exists. */
 	err = relayx_dev_init();
 	if (err) {
@@ -893,6 +896,8 @@ out_printf:
 	relayx_printf_exit();
 out_hooks:
 	relayx_testhooks_exit();
+out:
+	relayx_init_disarm();
 	return err;
 }
 

@@ -17,10 +17,6 @@
  *        relayx_fail_nth N open-buf DEV FILE    RELAYX_OPEN_BUF on DEV
  *                                               (/dev/relayx) with an
  *                                               O_PATH descriptor of FILE
- *        relayx_fail_nth N insmod FILE [PARAMS] finit_module(2) of FILE;
- *                                               prints fail-nth's count
- *                                               left ("left R"): the call
- *                                               reached N - R points
  *
  * Exit status: 0 the call succeeded and no fault was injected (the
  * sweep is over); 1 it succeeded although a fault was injected; 2 it
@@ -35,13 +31,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/relayx.h>
 
 static int nth_fd = -1;
-static long nth_left;
 
 static int helper_failed(const char *what)
 {
@@ -65,8 +59,7 @@ static int injected(void)
 
 	if (len <= 0 || arm(0))
 		return -1;
-	nth_left = atol(num);
-	return nth_left == 0;
+	return atoi(num) == 0;
 }
 
 static int open_target(const char *path, int flags)
@@ -101,8 +94,6 @@ int main(int argc, char **argv)
 		fd = open_target(argv[3], O_WRONLY);
 	else if (!strcmp(op, "open-buf") && argc == 5)
 		fd = open_target(argv[3], O_RDONLY);
-	else if (!strcmp(op, "insmod") && (argc == 4 || argc == 5))
-		fd = open_target(argv[3], O_RDONLY);
 	else if ((!strcmp(op, "read") && argc == 4) ||
 		 (!strcmp(op, "mmap") && argc == 5))
 		fd = open_target(argv[3], O_RDONLY);
@@ -130,8 +121,6 @@ int main(int argc, char **argv)
 		ret = fd;
 	} else if (!strcmp(op, "open-buf")) {
 		ret = ioctl(fd, RELAYX_OPEN_BUF, &arg);
-	} else if (!strcmp(op, "insmod")) {
-		ret = syscall(SYS_finit_module, fd, argc == 5 ? argv[4] : "", 0);
 	} else {
 		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 		ret = map == MAP_FAILED ? -1 : 0;
@@ -146,8 +135,6 @@ int main(int argc, char **argv)
 		printf("fault %d: %s failed: %s\n", hit, op, strerror(err));
 		return hit ? 2 : 3;
 	}
-	if (!strcmp(op, "insmod"))
-		printf("left %ld\n", nth_left);
 	if (!strcmp(op, "read"))
 		printf("%ld\n", ret);
 	return hit ? 1 : 0;
