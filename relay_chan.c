@@ -848,24 +848,46 @@ int relayx_buf_stats(struct relayx_chan *chan, unsigned int cpu,
 }
 EXPORT_SYMBOL_GPL(relayx_buf_stats);
 
+/*
+ * Each step says what failed: a failed insmod otherwise reports only
+ * the errno. relayx_init_mark() lets the fault sweep of test builds fail
+ * one step's fault-injection points and learn where its countdown stood
+ * (relay_testhooks.c); relayx_init_disarm() keeps a countdown a failed
+ * step left from reaching the module loader's cleanup.
+ */
 static int __init relayx_init(void)
 {
-	int err = relayx_testhooks_init();
+	int err;
 
-	if (err)
-		return err;
+	relayx_init_mark(RELAYX_INIT_START);
+	err = relayx_testhooks_init();
+	if (err) {
+		pr_err("no test hooks file: %d\n", err);
+		goto out;
+	}
+	relayx_init_mark(RELAYX_INIT_HOOKS);
 	err = relayx_printf_init();
-	if (err)
+	if (err) {
+		pr_err("no relayx_printf() scratch: %d\n", err);
 		goto out_hooks;
+	}
+	relayx_init_mark(RELAYX_INIT_PRINTF);
 	err = relayx_hotcpu_init();
-	if (err)
+	if (err) {
+		pr_err("no CPU hotplug state: %d\n", err);
 		goto out_printf;
+	}
+	relayx_init_mark(RELAYX_INIT_HOTCPU);
 	/* Never fails: without BTF, relayx works with no BPF writes. */
 	relayx_bpf_init();
+	relayx_init_mark(RELAYX_INIT_BPF);
 	/* Last: the device may be used as soon as it exists. */
 	err = relayx_dev_init();
-	if (err)
+	if (err) {
+		pr_err("no /dev/relayx: %d\n", err);
 		goto out_hotcpu;
+	}
+	relayx_init_mark(RELAYX_INIT_DEV);
 	return 0;
 
 out_hotcpu:
@@ -874,6 +896,8 @@ out_printf:
 	relayx_printf_exit();
 out_hooks:
 	relayx_testhooks_exit();
+out:
+	relayx_init_disarm();
 	return err;
 }
 

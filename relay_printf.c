@@ -46,7 +46,7 @@ static DEFINE_PER_CPU(unsigned int, relayx_printf_depth);
 
 int relayx_printf_init(void)
 {
-	relayx_scratch = alloc_percpu(struct relayx_printf_scratch);
+	relayx_scratch = relayx_alloc_percpu(struct relayx_printf_scratch);
 	return relayx_scratch ? 0 : -ENOMEM;
 }
 

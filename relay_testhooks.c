@@ -11,6 +11,8 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 
 #include "relayx_internal.h"
@@ -42,6 +44,38 @@ static const char *const relayx_alloc_names[RELAYX_ALLOC_NR] = {
 	[RELAYX_ALLOC_DEV_FD] = "dev_fd",
 	[RELAYX_ALLOC_DEV_FILE] = "dev_file",
 };
+
+/*
+ * The insmod sweep (tests/user/run-tests, insmod_faults): with
+ * init_fail_step=S init_fail_nth=K, relayx sets the loading task's
+ * fail-nth countdown to K as init step S begins (relayx_init_mark() of
+ * step S - 1) and clears it as step S ends, so that the Kth fault-injection
+ * point of step S fails, and none other. A countdown set from user space
+ * before the insmod cannot aim at one step: the module loader reaches
+ * 350 to 400 points before init, and kmemleak's and KASAN's own
+ * allocations make that number, and each step's, vary by a few points
+ * from one load to the next (measured on debug 6.1), which made a sweep
+ * aimed that way skip the one point of a step as short as the hotplug
+ * state's.
+ *
+ * init_faults holds the countdown as each step ended: 0 for step S when
+ * its Kth point was reached (the load failed, or the step absorbed the
+ * failure), K - N for a step S of N < K points (the sweep of S is over).
+ */
+static unsigned int relayx_init_fail_step;
+module_param_named(init_fail_step, relayx_init_fail_step, uint, 0444);
+MODULE_PARM_DESC(init_fail_step,
+		 "test builds: the init step (1 = first) whose fault point init_fail_nth fails");
+static unsigned int relayx_init_fail_nth;
+module_param_named(init_fail_nth, relayx_init_fail_nth, uint, 0444);
+MODULE_PARM_DESC(init_fail_nth,
+		 "test builds: which fault point of step init_fail_step fails (1 = first; 0 = none)");
+static unsigned int relayx_init_faults[RELAYX_INIT_NR];
+static unsigned int relayx_init_faults_nr = RELAYX_INIT_NR;
+module_param_array_named(init_faults, relayx_init_faults, uint,
+			 &relayx_init_faults_nr, 0444);
+MODULE_PARM_DESC(init_faults,
+		 "test builds: fail-nth's countdown as each init step ended");
 
 static atomic_long_t relayx_alloc_reached[RELAYX_ALLOC_NR];
 static atomic_long_t relayx_alloc_failed[RELAYX_ALLOC_NR];
@@ -81,6 +115,42 @@ bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok)
 	if (!ok)
 		atomic_long_inc(&relayx_alloc_failed[site]);
 	return ok;
+}
+
+/**
+ * relayx_init_mark - note fail-nth's countdown as init step @step ends
+ * @step: the init step just done
+ *
+ * Arms the countdown for the next step, or clears it after the step
+ * init_fail_step names. fail-nth counts the points of one task, the one
+ * loading relayx: every step runs in it (the hotplug state's prepare
+ * callback too, with no channel to give buffers to).
+ */
+void relayx_init_mark(enum relayx_init_step step)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	relayx_init_faults[step] = READ_ONCE(current->fail_nth);
+	if (!relayx_init_fail_nth)
+		return;
+	if (step + 1 == relayx_init_fail_step)
+		WRITE_ONCE(current->fail_nth, relayx_init_fail_nth);
+	else if (step == relayx_init_fail_step)
+		WRITE_ONCE(current->fail_nth, 0);
+#endif
+}
+
+/**
+ * relayx_init_disarm - clear a countdown init_fail_nth set, init failed
+ *
+ * A step that failed with its countdown still running (a failure no
+ * injected fault caused) must not leave it to the module loader.
+ */
+void relayx_init_disarm(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	if (relayx_init_fail_nth)
+		WRITE_ONCE(current->fail_nth, 0);
+#endif
 }
 
 static int relayx_alloc_sites_show(struct seq_file *m, void *unused)

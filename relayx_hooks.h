@@ -65,15 +65,17 @@ enum relayx_alloc_site {
 };
 
 /*
- * Module init's steps, each marked when done: the allocation-fault sweep
- * of insmod (tests/user/run-tests, insmod_faults) fails every fault point
- * between two marks, and knows from the marks which step it failed.
+ * Module init's steps, each marked when done (relayx_init_mark()): the
+ * allocation-fault sweep of insmod (tests/user/run-tests, insmod_faults)
+ * fails each fault point of one step at a time, the step's fail-nth
+ * countdown set as the step begins (relay_testhooks.c, init_fail_step).
  */
 enum relayx_init_step {
 	RELAYX_INIT_START,		/* nothing done yet */
 	RELAYX_INIT_HOOKS,		/* the allocation-sites file */
 	RELAYX_INIT_PRINTF,		/* relayx_printf()'s scratch */
 	RELAYX_INIT_HOTCPU,		/* the CPU hotplug state */
+	RELAYX_INIT_BPF,		/* the kfuncs (a failure only warns) */
 	RELAYX_INIT_DEV,		/* /dev/relayx */
 	RELAYX_INIT_NR
 };
@@ -102,6 +104,7 @@ static inline void relayx_hook(struct relayx_buf *buf,
 bool relayx_alloc_seen(enum relayx_alloc_site site, bool ok);
 bool relayx_fault_point(void);
 void relayx_init_mark(enum relayx_init_step step);
+void relayx_init_disarm(void);
 int relayx_testhooks_init(void);
 void relayx_testhooks_exit(void);
 #else
@@ -125,6 +128,10 @@ static inline bool relayx_fault_point(void)
 }
 
 static inline void relayx_init_mark(enum relayx_init_step step)
+{
+}
+
+static inline void relayx_init_disarm(void)
 {
 }
 

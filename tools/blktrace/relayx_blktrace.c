@@ -47,10 +47,30 @@ static unsigned int n_subbufs = 8;
 module_param(n_subbufs, uint, 0444);
 MODULE_PARM_DESC(n_subbufs, "sub-buffers per CPU (default 8)");
 
+/*
+ * Tasks a CPU remembers having named in a disk's trace. The kernel's
+ * blktrace marks each task it named; a module cannot, so each CPU keeps
+ * the last few it named. A disk's I/O on one CPU comes from few tasks:
+ * the submitter, a kworker, the interrupt or softirq that completes it.
+ */
+#define RBT_NOTED 8
+
+/* A task's name, compared as two words: every event compares it. */
+union rbt_comm {
+	char c[TASK_COMM_LEN];
+	u64 w[TASK_COMM_LEN / sizeof(u64)];
+};
+
+struct rbt_noted {
+	pid_t pid;			/* -1: a free slot */
+	union rbt_comm comm;		/* the name it was given */
+};
+
 /* What one CPU keeps per traced disk. */
 struct rbt_cpu {
 	u32 sequence;		/* the last one given */
-	pid_t noted_pid;	/* the last task named by a notify record */
+	unsigned int next;	/* the slot of noted[] the next task takes */
+	struct rbt_noted noted[RBT_NOTED];
 };
 
 struct rbt_dev {
@@ -88,9 +108,10 @@ static struct rbt_dev *rbt_find_disk(struct gendisk *disk)
 /*
  * One record and its payload, from a context with interrupts off: the
  * sequence number and the slot are then taken in the same order on this
- * CPU, so that the file's order is the sequence's.
+ * CPU, so that the file's order is the sequence's. Says whether the
+ * record was written (relayx counted it as dropped if not).
  */
-static void rbt_emit(struct rbt_dev *d, u64 sector, u32 bytes, u32 action,
+static bool rbt_emit(struct rbt_dev *d, u64 sector, u32 bytes, u32 action,
 		     int error, bool counted, const void *pdu, u16 pdu_len)
 {
 	struct blk_io_trace *t;
@@ -99,7 +120,7 @@ static void rbt_emit(struct rbt_dev *d, u64 sector, u32 bytes, u32 action,
 
 	t = relayx_write_begin(d->chan, sizeof(*t) + pdu_len);
 	if (!t)
-		return;
+		return false;
 	t->magic = BLK_IO_TRACE_MAGIC | BLK_IO_TRACE_VERSION;
 	t->sequence = seq;
 	t->time = ktime_get_ns();
@@ -114,26 +135,46 @@ static void rbt_emit(struct rbt_dev *d, u64 sector, u32 bytes, u32 action,
 	if (pdu_len)
 		memcpy(t + 1, pdu, pdu_len);
 	relayx_write_end(d->chan);
+	return true;
 }
 
-/* A notify record naming the current task, as blkparse maps pid to name. */
+/*
+ * A notify record naming the current task, as blkparse maps pid to name,
+ * unless this CPU already named it in this trace. The name is part of
+ * what is remembered: a pid used again by another program, or a task
+ * that renamed itself, is named again.
+ */
 static void rbt_note_task(struct rbt_dev *d)
 {
 	struct rbt_cpu *pc = this_cpu_ptr(d->cpu);
-	char comm[TASK_COMM_LEN];
+	pid_t pid = current->pid;
+	struct rbt_noted *n;
+	union rbt_comm comm;
+	int i;
 
-	if (pc->noted_pid == current->pid)
-		return;
-	pc->noted_pid = current->pid;
+	BUILD_BUG_ON(sizeof(comm) != TASK_COMM_LEN);
 	/*
 	 * Not get_task_comm(): it takes the task lock, which a completion
 	 * in a hard interrupt must not (lockdep says so). A name being
-	 * changed meanwhile may come out mixed; it is only a label.
+	 * changed meanwhile may come out mixed; it is only a label. The
+	 * kernel pads names with NULs, so equal names are equal words.
 	 */
-	memcpy(comm, current->comm, sizeof(comm));
-	comm[sizeof(comm) - 1] = '\0';
-	rbt_emit(d, 0, 0, BLK_TC_ACT(BLK_TC_NOTIFY) | __BLK_TN_PROCESS, 0,
-		 false, comm, sizeof(comm));
+	memcpy(comm.c, current->comm, sizeof(comm));
+	comm.c[sizeof(comm) - 1] = '\0';
+	for (i = 0; i < RBT_NOTED; i++) {
+		n = &pc->noted[i];
+		if (n->pid == pid && n->comm.w[0] == comm.w[0] &&
+		    n->comm.w[1] == comm.w[1])
+			return;
+	}
+	/* A dropped note is not remembered: the next event tries again. */
+	if (!rbt_emit(d, 0, 0, BLK_TC_ACT(BLK_TC_NOTIFY) | __BLK_TN_PROCESS,
+		      0, false, comm.c, sizeof(comm)))
+		return;
+	n = &pc->noted[pc->next];
+	pc->next = (pc->next + 1) % RBT_NOTED;
+	n->pid = pid;
+	n->comm = comm;
 }
 
 /* The category bits blktrace gives an operation and its flags. */
@@ -430,8 +471,14 @@ static int rbt_add_dev(const char *name)
 	d->cpu = alloc_percpu(struct rbt_cpu);
 	if (!d->cpu)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		per_cpu_ptr(d->cpu, cpu)->noted_pid = -1;
+	/* A new trace: no CPU has named any task in it yet. */
+	for_each_possible_cpu(cpu) {
+		struct rbt_cpu *pc = per_cpu_ptr(d->cpu, cpu);
+		int i;
+
+		for (i = 0; i < RBT_NOTED; i++)
+			pc->noted[i].pid = -1;
+	}
 	d->dir = debugfs_create_dir(name, rbt_root);
 	d->chan = relayx_open_err("cpu", d->dir, subbuf_size, n_subbufs,
 				  NULL, NULL);
