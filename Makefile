@@ -11,6 +11,10 @@
 #   make check                 every test, in QEMU (see README.md)
 #   make check-all             the same, and on the debug 6.12-rt kernel
 #   make check-kcsan           KUnit and the user tests under KCSAN
+#   make coverage              line and branch coverage of relay_*.c by
+#                              KUnit, the user tests, the fault sweep and
+#                              the maxcpus boot, in a gcov kernel
+#                              (build/coverage/)
 #   make model                 the interleaving checker of the writer and
 #                              reader protocol (tests/model), larger bound;
 #                              make check runs it with the small one
@@ -34,7 +38,7 @@ BINDIR ?= $(PREFIX)/bin
 # The user-space tool: its own uapi header, not an installed one.
 COLLECT_CFLAGS ?= -O2 -g -Wall -Wextra
 
-.PHONY: all modules kdir check check-all check-kcsan model model-check demo bench fuzz dkms-install dkms-remove clean install uninstall
+.PHONY: all modules kdir check check-all check-kcsan coverage model model-check demo bench fuzz dkms-install dkms-remove clean install uninstall
 
 ifeq ($(KERNEL),)
 all modules:
@@ -55,6 +59,9 @@ check-all:
 
 check-kcsan:
 	scripts/check-kcsan
+
+coverage:
+	scripts/coverage
 
 demo:
 	scripts/demo

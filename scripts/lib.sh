@@ -9,8 +9,9 @@ mkdir -p "$RELAYX_CACHE"
 # linux-source packages (scripts/kernel); the stock ones are Debian's.
 DEBUG_KERNELS=(debug debug-6.12)
 STOCK_KERNELS=(stock stock-6.12 rt-6.12)
-# kcsan: the debug 6.1 kernel with KCSAN for KASAN, for make check-kcsan.
-KERNELS="debug|debug-6.12|kcsan|stock|stock-6.12|rt-6.12"
+# kcsan: the debug 6.1 kernel with KCSAN for KASAN, for make check-kcsan;
+# cov: the debug 6.1 kernel with gcov, for make coverage.
+KERNELS="debug|debug-6.12|kcsan|cov|stock|stock-6.12|rt-6.12"
 
 is_kernel() {	# is_kernel NAME: one of $KERNELS?
 	case "|$KERNELS|" in

@@ -408,6 +408,54 @@ static void relayx_printf_full(struct kunit *test)
 	relayx_close(chan);
 }
 
+/* A client's own printf-like function, as relayx_vprintf() is for. */
+static __printf(2, 3) int vprintf_client(struct relayx_chan *chan,
+					 const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = relayx_vprintf(chan, fmt, args);
+	va_end(args);
+	return ret;
+}
+
+/*
+ * relayx_vprintf(): a short text is formatted once; one longer than a
+ * page is measured, then formatted into its slot, and each walk of the
+ * caller's va_list must start at its first argument: a second walk of
+ * a list the first one used up would format whatever follows it.
+ */
+#define VSB	8192
+#define VLONG	((int)PAGE_SIZE + 100)
+static void relayx_vprintf_walks(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, VSB, 2, NULL);
+	static const char want[] = "short 0007";
+	struct relayx_buf *buf;
+	char *text;
+	int ret;
+
+	buf = relayx_test_pin(chan);
+	ret = vprintf_client(chan, "%s %0*d", "short", 4, 7);
+	KUNIT_EXPECT_EQ(test, ret, (int)sizeof(want));
+	KUNIT_EXPECT_EQ(test, memcmp(buf->data, want, sizeof(want)), 0);
+	/* 'v', then VLONG - 1 digits (zeros, then a 3), then the NUL. */
+	ret = vprintf_client(chan, "%c%0*d", 'v', VLONG - 1, 3);
+	KUNIT_EXPECT_EQ(test, ret, VLONG + 1);
+	text = (char *)buf->data + sizeof(want);
+	KUNIT_EXPECT_EQ(test, text[0], 'v');
+	KUNIT_EXPECT_EQ(test, text[1], '0');
+	KUNIT_EXPECT_EQ(test, text[VLONG - 2], '0');
+	KUNIT_EXPECT_EQ(test, text[VLONG - 1], '3');
+	KUNIT_EXPECT_EQ(test, text[VLONG], '\0');
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), sizeof(want) + VLONG + 1);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, msgs), 2ULL);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_write_padding),
 	KUNIT_CASE(relayx_write_exact_fill),
@@ -423,6 +471,7 @@ static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_printf_too_big),
 	KUNIT_CASE(relayx_printf_switch),
 	KUNIT_CASE(relayx_printf_full),
+	KUNIT_CASE(relayx_vprintf_walks),
 	{}
 };
 
