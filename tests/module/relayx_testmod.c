@@ -24,8 +24,9 @@
  * "seqs" how many records each CPU was handed ("cpu count" lines).
  *
  * With global=1, channel "b" is a global channel: one buffer, one file
- * "b0", whose writers (and flushes) the client serializes with a spinlock
- * as global mode wants; "a" stays per-CPU.
+ * "b0", whose writers (and flushes) the client serializes with a raw
+ * spinlock as global mode wants (they run with preemption off, where a
+ * spinlock_t would sleep on PREEMPT_RT); "a" stays per-CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

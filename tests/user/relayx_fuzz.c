@@ -135,6 +135,8 @@ static struct shared {
 	 */
 	long forks_live, forks_started;
 	long gets, puts, wrong_puts, ebusy, dropped_by_reset, child_puts;
+	/* Sub-buffers a child put back that changed before its parent looked. */
+	long changed_after_put;
 	/* Where the time goes: per operation function, per actor. */
 	long long op_ns[32];
 	long op_calls[32];
@@ -917,68 +919,113 @@ static int no_reset_since(unsigned long g)
 }
 
 /*
- * A sub-buffer handed over: inside the mapping, where its seq says, and,
- * when the slot has the buffer mapped, the client's records.
+ * A sub-buffer handed over: inside the mapping, where its seq says.
+ * Return: the offsets of its first record and of its end, 0 on success.
  */
-static void check_subbuf(struct slot *s, const struct relayx_subbuf *sb)
+static int check_place(struct slot *s, const struct relayx_subbuf *sb,
+		       unsigned long long *at, unsigned long long *end)
 {
 	struct relayx_geometry geo;
-	unsigned long long start, end, at, prev = 0;
-	const struct relayx_sample_record *r;
-	int first = 1;
+	unsigned long long start;
 
 	if (geometry(s->fd, &geo) || !geo.n_subbufs)
-		return;
+		return -1;
 	start = (sb->seq % geo.n_subbufs) * geo.subbuf_size;
-	end = sb->offset + sb->len;
-	if (sb->len > geo.subbuf_size || end > geo.mmap_len ||
-	    sb->offset < start || end > start + geo.subbuf_size) {
+	*end = sb->offset + sb->len;
+	if (sb->len > geo.subbuf_size || *end > geo.mmap_len ||
+	    sb->offset < start || *end > start + geo.subbuf_size) {
 		fail("sub-buffer %llu at %llu + %llu, not in [%llu, %llu)",
 		     (unsigned long long)sb->seq,
 		     (unsigned long long)sb->offset,
 		     (unsigned long long)sb->len, start,
 		     start + geo.subbuf_size);
-		return;
+		return -1;
 	}
 	/* Records from the sub-buffer's start; a read may have taken some. */
-	if ((end - start) % REC)
+	if ((*end - start) % REC)
 		fail("sub-buffer %llu ends inside a record (%llu bytes)",
-		     (unsigned long long)sb->seq, end - start);
-	if (!s->map.addr || s->map.prot == PROT_NONE)
-		return;
-	at = start + (sb->offset - start + REC - 1) / REC * REC;
+		     (unsigned long long)sb->seq, *end - start);
+	*at = start + (sb->offset - start + REC - 1) / REC * REC;
+	return 0;
+}
+
+/*
+ * The client's records in sub-buffer @sb, through the slot's mapping: what
+ * is wrong with them goes to @why. Only a held sub-buffer is bound not to
+ * change (userspace.rst, "What a held sub-buffer guarantees"): once it is
+ * put back, or a reset dropped the hold, the writer may be rewriting it.
+ * Return: 0 when they are whole and in order (or cannot be seen).
+ */
+static int check_records(struct slot *s, const struct relayx_subbuf *sb,
+			 char *why, size_t len)
+{
+	unsigned long long at, end, prev = 0;
+	const struct relayx_sample_record *r;
+	int first = 1;
+
+	if (check_place(s, sb, &at, &end) || !s->map.addr ||
+	    s->map.prot == PROT_NONE)
+		return 0;
 	for (; at + REC <= end; at += REC) {
 		r = (const void *)(s->map.addr + at);
 		if (r->magic != RELAYX_SAMPLE_MAGIC) {
-			fail("sub-buffer %llu: no record at %llu",
-			     (unsigned long long)sb->seq, at);
-			return;
+			snprintf(why, len, "sub-buffer %llu: no record at %llu",
+				 (unsigned long long)sb->seq, at);
+			return 1;
 		}
 		for (size_t i = 0; i < sizeof(r->payload); i++)
 			if (r->payload[i] != (char)(r->seq + i)) {
-				fail("record %u/%llu damaged",
-				     r->cpu, (unsigned long long)r->seq);
-				return;
+				snprintf(why, len, "record %u/%llu damaged",
+					 r->cpu, (unsigned long long)r->seq);
+				return 1;
 			}
-		if (s->cpu >= 0 && r->cpu != (unsigned int)s->cpu)
-			fail("record of CPU %u in CPU %d's buffer", r->cpu,
-			     s->cpu);
+		if (r->cpu >= (unsigned int)ncpus) {
+			snprintf(why, len, "record of CPU %u", r->cpu);
+			return 1;
+		}
+		if (s->cpu >= 0 && r->cpu != (unsigned int)s->cpu) {
+			snprintf(why, len, "record of CPU %u in CPU %d's buffer",
+				 r->cpu, s->cpu);
+			return 1;
+		}
 		/* Per CPU, one sub-buffer holds consecutive records. */
-		if (s->cpu >= 0 && !first && r->seq != prev + 1)
-			fail("CPU %d sub-buffer %llu: record %llu after %llu",
-			     s->cpu, (unsigned long long)sb->seq,
-			     (unsigned long long)r->seq, prev);
-		if (r->cpu >= (unsigned int)ncpus)
-			fail("record of CPU %u", r->cpu);
+		if (s->cpu >= 0 && !first && r->seq != prev + 1) {
+			snprintf(why, len,
+				 "CPU %d sub-buffer %llu: record %llu after %llu",
+				 s->cpu, (unsigned long long)sb->seq,
+				 (unsigned long long)r->seq, prev);
+			return 1;
+		}
 		prev = r->seq;
 		first = 0;
 	}
+	return 0;
 }
 
-/* A GET that succeeded on slot @s (hold locked), whether ours or a child's. */
-static void got(struct slot *s, const struct relayx_subbuf *sb,
-		unsigned long g)
+/*
+ * The records of sub-buffer @sb, held since before generation @g: wrong
+ * ones fail the run unless a reset came meanwhile (it drops the hold, and
+ * the writers start again in that sub-buffer).
+ */
+static void check_held(struct slot *s, const struct relayx_subbuf *sb,
+		       unsigned long g)
 {
+	char why[128];
+
+	if (check_records(s, sb, why, sizeof(why)) && no_reset_since(g))
+		fail("%s", why);
+}
+
+/*
+ * A GET that succeeded on slot @s (hold locked), whether ours or a child's;
+ * @put_back: the child put the sub-buffer back already, and checked its
+ * records while it held it.
+ */
+static void got(struct slot *s, const struct relayx_subbuf *sb,
+		unsigned long g, int put_back)
+{
+	char why[128];
+
 	ADD(sh->gets, 1);
 	if (s->held) {
 		if (no_reset_since(s->held_gen))
@@ -995,7 +1042,16 @@ static void got(struct slot *s, const struct relayx_subbuf *sb,
 	s->held = 1;
 	s->held_seq = sb->seq;
 	s->held_gen = g;
-	check_subbuf(s, sb);
+	if (!put_back) {
+		check_held(s, sb, g);
+		return;
+	}
+	/*
+	 * Where it is still says something; what it holds no longer does.
+	 * Counted: how often the old check, made here, would have failed.
+	 */
+	if (check_records(s, sb, why, sizeof(why)))
+		ADD(sh->changed_after_put, 1);
 }
 
 static void op_get(struct worker *w)
@@ -1053,7 +1109,7 @@ static void op_get(struct worker *w)
 				fail("GET_SUBBUF left byte %zu of a longer struct", i);
 	}
 	if (r == 0 && (arg == &sb || arg == big)) {
-		got(t.s, &sb, g);
+		got(t.s, &sb, g, 0);
 	} else {
 		drop_holder(t.s->key);
 		check_busy(&t, &before, r, err);
@@ -1214,7 +1270,8 @@ struct child_report {
 	int put, put_errno;
 };
 
-static void child(struct worker *w, struct slot *s, int fd, int report)
+static void child(struct worker *w, struct slot *s, int fd, int report,
+		  unsigned long g)
 {
 	struct child_report rep = { 0 };
 	unsigned long long seq = s->held_seq;
@@ -1226,6 +1283,9 @@ static void child(struct worker *w, struct slot *s, int fd, int report)
 	} else {
 		rep.got = ioctl(fd, RELAYX_GET_SUBBUF, &rep.sb) == 0;
 		rep.get_errno = errno;
+		/* Its records while it holds it: a put lets the writer in. */
+		if (rep.got && !s->map.dontfork)
+			check_held(s, &rep.sb, g);
 		if (rep.got && pick(&w->rng, 2)) {
 			seq = rep.sb.seq;
 			rep.put = ioctl(fd, RELAYX_PUT_SUBBUF, &seq) == 0;
@@ -1265,7 +1325,7 @@ static void op_fork(struct worker *w)
 	ADD(sh->forks_live, 1);
 	pid = fork();
 	if (pid == 0)
-		child(w, t.s, t.fd, fds[1]);
+		child(w, t.s, t.fd, fds[1], g);
 	close(fds[1]);
 	if (pid < 0 || read(fds[0], &rep, sizeof(rep)) != sizeof(rep)) {
 		if (pid > 0) {
@@ -1288,7 +1348,7 @@ static void op_fork(struct worker *w)
 			     t.s->held_seq, strerror(rep.put_errno));
 		}
 	} else if (rep.got) {
-		got(t.s, &rep.sb, g);
+		got(t.s, &rep.sb, g, rep.put);
 		if (rep.put) {
 			ADD(sh->child_puts, 1);
 			forget_hold(t.s);
@@ -1799,8 +1859,8 @@ static void report(void)
 	       sh->gets, sh->puts + sh->child_puts);
 	printf(" (%ld by a forked child), %ld wrong seqs refused, %ld EBUSY,",
 	       sh->child_puts, sh->wrong_puts, sh->ebusy);
-	printf(" %ld holds dropped by a reset\n",
-	       sh->dropped_by_reset);
+	printf(" %ld holds dropped by a reset, %ld sub-buffers a child put back changed before its parent looked\n",
+	       sh->dropped_by_reset, sh->changed_after_put);
 	printf("fuzz: actors: %ld flushes (%ld during a CPU transition),",
 	       act.flushes, act.flush_x_cpu);
 	printf(" %ld accounting checks, %ld resets (%ld during a CPU transition),",
