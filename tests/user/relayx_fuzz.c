@@ -1859,8 +1859,9 @@ static void report(void)
 	       sh->gets, sh->puts + sh->child_puts);
 	printf(" (%ld by a forked child), %ld wrong seqs refused, %ld EBUSY,",
 	       sh->child_puts, sh->wrong_puts, sh->ebusy);
-	printf(" %ld holds dropped by a reset, %ld sub-buffers a child put back changed before its parent looked\n",
-	       sh->dropped_by_reset, sh->changed_after_put);
+	printf(" %ld holds dropped by a reset,", sh->dropped_by_reset);
+	printf(" %ld sub-buffers a child put back changed before its parent looked\n",
+	       sh->changed_after_put);
 	printf("fuzz: actors: %ld flushes (%ld during a CPU transition),",
 	       act.flushes, act.flush_x_cpu);
 	printf(" %ld accounting checks, %ld resets (%ld during a CPU transition),",
