@@ -54,6 +54,7 @@
  * failure after printing the command that repeats the run.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -479,6 +480,64 @@ static void busy_open(const struct target *t, struct busy_window *b)
 	b->released = t->s ? LOAD(sh->released[t->s->key]) : 0;
 }
 
+/* Print @pid's relayx descriptors and mappings, if it has any. */
+static void relayx_refs(const char *pid)
+{
+	char path[320], link[256], line[512];
+	struct dirent *d;
+	ssize_t n;
+	struct __dirstream *fds;	/* DIR: the name is the client's path here */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	fds = opendir(path);
+	while (fds && (d = readdir(fds))) {
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strstr(link, "relayx"))
+			fprintf(stderr, "fuzz: pid %s fd %s: %s\n", pid,
+				d->d_name, link);
+	}
+	if (fds)
+		closedir(fds);
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "relayx"))
+			fprintf(stderr, "fuzz: pid %s maps %s", pid, line);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * What may hold a buffer behind the books, printed with the failure: this
+ * process's slots, and every process with a relayx file open or mapped.
+ */
+static void busy_evidence(int key)
+{
+	struct dirent *d;
+	struct __dirstream *proc;
+
+	fprintf(stderr, "fuzz: buffer %d: holders %d, released %ld,", key,
+		LOAD(sh->holders[key]), LOAD(sh->released[key]));
+	fprintf(stderr, " forks live %ld, started %ld\n",
+		LOAD(sh->forks_live), LOAD(sh->forks_started));
+	for (int i = 0; i < FDS; i++)
+		fprintf(stderr,
+			"fuzz: pid %d slot %d: fd %d, buffer %d, held %d (%llu), mapped %d\n",
+			(int)getpid(), i, slots[i].fd, slots[i].key,
+			slots[i].held, slots[i].held_seq, !!slots[i].map.addr);
+	proc = opendir("/proc");
+	while (proc && (d = readdir(proc)))
+		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
+			relayx_refs(d->d_name);
+	if (proc)
+		closedir(proc);
+}
+
 /*
  * EBUSY says some file holds a sub-buffer of the buffer: one of ours, then,
  * unless it was released after the call began, or a forked child that may
@@ -492,9 +551,11 @@ static void check_busy(const struct target *t, const struct busy_window *b,
 		if (LOAD(sh->holders[t->s->key]) <= 0 &&
 		    LOAD(sh->released[t->s->key]) == b->released &&
 		    !b->forks_live &&
-		    LOAD(sh->forks_started) == b->forks_started)
+		    LOAD(sh->forks_started) == b->forks_started) {
 			fail("EBUSY from buffer %d, which no file holds",
 			     t->s->key);
+			busy_evidence(t->s->key);
+		}
 	}
 }
 
