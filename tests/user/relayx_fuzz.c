@@ -210,6 +210,17 @@ struct slot {
 
 static struct slot slots[FDS];	/* per process, shared by its threads */
 static int devfd = -1;		/* /dev/relayx, per process */
+/*
+ * This process's epoll calls under way (epoll_wait, and the EPOLL_CTL_DEL
+ * made after the slot was let go). Each may hold a reference to a file of
+ * a slot for a moment, without the slot's lock: epoll_wait() on every file
+ * it polls, epoll_ctl() on the one its descriptor names. When a close()
+ * drops the slot's reference meanwhile, the epoll call's is the last, and
+ * the file's release, with its hold, runs when that call returns. A
+ * forked child, alive, keeps every slot's file open (children): an epoll
+ * call may then take the file after the slot's close.
+ */
+static long epoll_calls, children;
 
 struct worker {
 	unsigned long long rng;
@@ -347,6 +358,17 @@ static void install(struct worker *w, struct slot *s, int fd, int readable,
 	close(s->fd);
 	if (!unmap_first)
 		unmap(s);
+	/*
+	 * An epoll call of another thread may have had the last reference
+	 * (see epoll_calls): the hold is then dropped when that call
+	 * returns, and until then a GET or a read() of the buffer rightly
+	 * answers EBUSY. The hold stays in the books as long. With no
+	 * child and no epoll call left, the file is released: no new epoll
+	 * call can take it.
+	 */
+	if (s->held)
+		while (LOAD(children) || LOAD(epoll_calls))
+			usleep(100);
 	/* The file is gone, and what it held with it. */
 	forget_hold(s);
 	s->put_known = 0;
@@ -747,9 +769,12 @@ static void op_epoll(struct worker *w)
 		r = 0;
 	answered(K_EPOLL, &t, r, err, 0, 0);
 	done_with(&t);
+	/* Without the slot's lock: see epoll_calls. */
+	ADD(epoll_calls, 1);
 	epoll_wait(w->epfd, &ev, 1, pick(&w->rng, 3) * 5);
 	if (pick(&w->rng, 2))
 		epoll_ctl(w->epfd, EPOLL_CTL_DEL, t.fd, NULL);
+	ADD(epoll_calls, -1);
 }
 
 /* ---- mappings ---- */
@@ -1384,6 +1409,7 @@ static void op_fork(struct worker *w)
 	busy_open(&t, &before);
 	ADD(sh->forks_started, 1);
 	ADD(sh->forks_live, 1);
+	ADD(children, 1);
 	pid = fork();
 	if (pid == 0)
 		child(w, t.s, t.fd, fds[1], g);
@@ -1394,6 +1420,7 @@ static void op_fork(struct worker *w)
 			waitpid(pid, NULL, 0);
 		}
 		ADD(sh->forks_live, -1);
+		ADD(children, -1);
 		if (!held)
 			drop_holder(t.s->key);
 		count(K_FORK, &t, 0);
@@ -1421,6 +1448,7 @@ static void op_fork(struct worker *w)
 	kill(pid, pick(&w->rng, 2) ? SIGKILL : SIGTERM);
 	waitpid(pid, NULL, 0);
 	ADD(sh->forks_live, -1);
+	ADD(children, -1);
 out:
 	close(fds[0]);
 	pthread_mutex_unlock(&t.s->hold);
