@@ -24,6 +24,8 @@
 #                              in QEMU (build/bench/)
 #   make fuzz [FUZZ_TIME=S]    the user-interface fuzzer in the debug
 #                              kernel, S seconds per mode or until Ctrl-C
+#                              (FUZZ_OPS, FUZZ_SEED, FUZZ_MODE, FUZZ_KERNEL:
+#                              scripts/fuzz)
 #   make dkms-install          install relayx under DKMS (root), rebuilt
 #                              for every kernel; make dkms-remove undoes it
 #   make install               build relayx-collect with the host's cc and

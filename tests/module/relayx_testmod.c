@@ -22,6 +22,11 @@
  *
  * "mapped" shows the buf_mapped/buf_unmapped calls the client received,
  * "seqs" how many records each CPU was handed ("cpu count" lines).
+ *
+ * With global=1, channel "b" is a global channel: one buffer, one file
+ * "b0", whose writers (and flushes) the client serializes with a raw
+ * spinlock as global mode wants (they run with preemption off, where a
+ * spinlock_t would sleep on PREEMPT_RT); "a" stays per-CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -58,10 +63,15 @@ static bool early;
 module_param(early, bool, 0444);
 MODULE_PARM_DESC(early, "open buffer-only channels; \"setup\" adds the files");
 
+static bool global;
+module_param(global, bool, 0444);
+MODULE_PARM_DESC(global, "channel b has one global buffer instead of one per CPU");
+
 static struct dentry *dir;
 static struct relayx_chan *chans[2];
 static DEFINE_MUTEX(ctl_lock);		/* commands, and closing the channels */
 static DEFINE_PER_CPU(u64, next_seq);
+static DEFINE_RAW_SPINLOCK(global_lock);	/* the writers of a global "b" */
 static struct task_struct **free_writers;	/* "start" */
 static atomic_t mapped, unmapped;
 
@@ -87,6 +97,27 @@ static const struct relayx_callbacks testmod_cb = {
 	.buf_unmapped = testmod_buf_unmapped,
 };
 
+/* Channel b with global=1: the default file, and one buffer for all CPUs. */
+static struct dentry *testmod_create_global_file(const char *filename,
+						 struct dentry *parent,
+						 umode_t mode,
+						 struct relayx_buf *buf,
+						 int *is_global)
+{
+	*is_global = 1;
+	if (!filename)
+		return NULL;
+	return debugfs_create_file_unsafe(filename, mode, parent, buf,
+					  &relayx_file_operations);
+}
+
+static const struct relayx_callbacks testmod_global_cb = {
+	.subbuf_start = testmod_subbuf_start,
+	.buf_mapped = testmod_buf_mapped,
+	.buf_unmapped = testmod_buf_unmapped,
+	.create_buf_file = testmod_create_global_file,
+};
+
 /* One record, to both channels, from the current CPU. */
 static void testmod_write_one(void)
 {
@@ -97,7 +128,13 @@ static void testmod_write_one(void)
 	rec.seq = this_cpu_inc_return(next_seq) - 1;
 	relayx_sample_fill(&rec);
 	relayx_write(chans[0], &rec, sizeof(rec));
-	relayx_write(chans[1], &rec, sizeof(rec));
+	if (global) {
+		raw_spin_lock(&global_lock);
+		relayx_write(chans[1], &rec, sizeof(rec));
+		raw_spin_unlock(&global_lock);
+	} else {
+		relayx_write(chans[1], &rec, sizeof(rec));
+	}
 	preempt_enable();
 }
 
@@ -227,7 +264,9 @@ static int testmod_open(void)
 	for (i = 0; i < 2; i++) {
 		c[i] = relayx_open_err(early ? NULL : i ? "b" : "a",
 				       early ? NULL : dir, subbuf_size,
-				       n_subbufs, &testmod_cb, NULL);
+				       n_subbufs,
+				       global && i ? &testmod_global_cb : &testmod_cb,
+				       NULL);
 		if (IS_ERR(c[i])) {
 			if (i)
 				relayx_close(c[0]);
@@ -237,6 +276,18 @@ static int testmod_open(void)
 	chans[0] = c[0];
 	chans[1] = c[1];
 	return 0;
+}
+
+/* A global channel is flushed with its writers kept out. */
+static void testmod_flush_b(void)
+{
+	if (!global) {
+		relayx_flush(chans[1]);
+		return;
+	}
+	raw_spin_lock(&global_lock);
+	relayx_flush(chans[1]);
+	raw_spin_unlock(&global_lock);
 }
 
 static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
@@ -276,7 +327,7 @@ static ssize_t ctl_write(struct file *filp, const char __user *ubuf,
 		testmod_reset();
 	} else if (!strcmp(cmd, "flush")) {
 		relayx_flush(chans[0]);
-		relayx_flush(chans[1]);
+		testmod_flush_b();
 	} else if (!strcmp(cmd, "close")) {
 		testmod_close();
 	} else {

@@ -14,6 +14,8 @@
  *   relayx_dev_tests emfile FILE        the descriptor table is full
  *       (RLIMIT_NOFILE): the ioctl fails with EMFILE and holds nothing;
  *       with room again, it gives a descriptor that reads FILE's geometry.
+ *   relayx_dev_tests harness-failures N  N planted failed checks, no
+ *       kernel needed (tests/harness/selftest: the exit status).
  *
  * Prints one "ok:"/"FAILED:" line per check; exits 0 when all passed, 1
  * when one failed, 77 (skip) after saying why when the kernel lacks what
@@ -22,8 +24,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -35,21 +37,9 @@
 #include <linux/landlock.h>
 #include <linux/relayx.h>
 
+#include "relayx_check.h"
+
 #define DEV	"/dev/" RELAYX_DEV_NAME
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok" : "FAILED");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	failures += !ok;
-}
 
 /*
  * RELAYX_OPEN_BUF on an O_PATH descriptor of @file; 0, the errno, or -1
@@ -135,7 +125,7 @@ static int landlock_dev_only(void)
 	if (abi < 0) {
 		printf("skipped: no Landlock in this kernel (%s)\n",
 		       strerror(errno));
-		return 77;
+		return TEST_SKIPPED;
 	}
 	printf("Landlock ABI %d\n", abi);
 	ruleset = ll_create_ruleset(&attr, sizeof(attr.handled_access_fs), 0);
@@ -144,8 +134,8 @@ static int landlock_dev_only(void)
 	    ll_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, &dev, 0) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    ll_restrict_self(ruleset, 0)) {
-		printf("FAILED: setting up the ruleset: %s\n", strerror(errno));
-		return 1;
+		check(0, "setting up the ruleset: %s", strerror(errno));
+		return TEST_FAILED;
 	}
 	close(dev.parent_fd);
 	close(ruleset);
@@ -173,7 +163,7 @@ static int landlock(const char *file)
 	check(err == EACCES,
 	      "RELAYX_OPEN_BUF under the ruleset: EACCES, as open() (%s)",
 	      err > 0 ? strerror(err) : err ? "no setup" : "succeeded");
-	return !!failures;
+	return verdict();
 }
 
 static int expect(const char *file, int want, const char *what)
@@ -183,7 +173,7 @@ static int expect(const char *file, int want, const char *what)
 	check(err == want, "RELAYX_OPEN_BUF on %s, %s: %s (%s)", file, what,
 	      want ? strerror(want) : "a descriptor",
 	      err > 0 ? strerror(err) : err ? "no setup" : "succeeded");
-	return !!failures;
+	return verdict();
 }
 
 /*
@@ -230,14 +220,16 @@ static int emfile(const char *file)
 		close(fd);
 	close(arg.fd);
 	close(dev);
-	return !!failures;
+	return verdict();
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 3)
-		return 2;
+		return TEST_FAILED;
+	if (!strcmp(argv[1], "harness-failures"))
+		return harness_failures(atoi(argv[2]));
 	if (!strcmp(argv[1], "landlock"))
 		return landlock(argv[2]);
 	if (!strcmp(argv[1], "foreign"))
@@ -246,5 +238,5 @@ int main(int argc, char **argv)
 		return emfile(argv[2]);
 	if (!strcmp(argv[1], "confidential"))
 		return expect(argv[2], EPERM, "lockdown at confidentiality");
-	return 2;
+	return TEST_FAILED;
 }

@@ -37,6 +37,7 @@
 
 #include <linux/relayx.h>
 
+#include "relayx_check.h"
 #include "relayx_sample.h"
 
 #define DIR	"/sys/kernel/debug/relayx_test"
@@ -45,35 +46,11 @@
 #define REC	((long)sizeof(struct relayx_sample_record))
 #define PER_SUB	(4096 / REC)
 
-static int failures;
-
 /*
- * A test's exit status, which run-tests reads: passed, failed (however
- * many checks failed: a count would wrap at 256 and collide with the
- * codes below), skipped after saying why, or, for irq-window alone, the
- * window was missed and the run may be tried again.
+ * Besides relayx_check.h's passed, failed and skipped: for irq-window
+ * alone, the window was missed and the run may be tried again.
  */
-#define TEST_PASSED	0
-#define TEST_FAILED	1
 #define TEST_MISSED	3
-#define TEST_SKIPPED	77
-
-static int verdict(void)
-{
-	return failures ? TEST_FAILED : TEST_PASSED;
-}
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s: ", ok ? "ok" : "FAILED");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	failures += !ok;
-}
 
 /* The call failed with exactly @err. */
 static void expect_errno(long ret, int err, const char *what)
@@ -1395,16 +1372,6 @@ static int locked_down(void)
 	printf("%s", text);
 	if (fd >= 0)
 		close(fd);
-	return verdict();
-}
-
-/* N failed checks: what the harness must report as a failure. */
-static int harness_failures(int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		check(0, "planted failure %d of %d", i + 1, n);
 	return verdict();
 }
 

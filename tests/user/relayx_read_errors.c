@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc != 3)
-		return 2;
+		return 1;
 	expected = strtol(argv[2], NULL, 0);
 	/* A page nobody may write to: the kernel's copy must fault. */
 	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
