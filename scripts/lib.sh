@@ -69,6 +69,18 @@ user_test_modules() {	# user_test_modules MODULE-DIR
 		"$1/samples/relayx_bpf_chan.ko"
 }
 
+# user_copies USER-DIR MODULE-DIR: vm-run's --copy of everything a run of
+# the user tests needs (the programs built into USER-DIR, run-tests, the
+# test modules), in the array copies.
+user_copies() {
+	local f
+	copies=()
+	for f in "$1"/* "$RELAYX_TOP/tests/user/run-tests" \
+		 $(user_test_modules "$2"); do
+		copies+=(--copy "$f")
+	done
+}
+
 # The programs that call relayx's ioctls, also built for 32-bit callers
 # (compat_ioctl), as NAME.m32; run-tests runs them where the kernel runs
 # 32-bit programs.
