@@ -70,6 +70,34 @@ static void relayx_storage_page_multiple(struct kunit *test)
 			   "buffer on vmap: no order-2 block, or relayx.contiguous=0 (layout checked)");
 }
 
+/*
+ * Sub-buffers of three pages: each run is an order-2 block whose fourth
+ * page goes back to the allocator at once (KASAN and kmemleak watch it).
+ */
+static void relayx_storage_three_pages(struct kunit *test)
+{
+	struct relayx_chan *chan = relayx_open(NULL, NULL, 3 * PAGE_SIZE, 4,
+					       NULL, NULL);
+	struct relayx_buf *buf;
+	bool vmapped;
+	size_t k;
+
+	KUNIT_ASSERT_NOT_NULL(test, chan);
+	buf = first_buf(chan);
+	vmapped = buf->vaddr;
+	for (k = 0; k < 4 && !vmapped; k++) {
+		KUNIT_EXPECT_FALSE(test,
+				   is_vmalloc_addr(relayx_subbuf_addr(buf, k)));
+		KUNIT_EXPECT_EQ(test, page_to_pfn(buf->pages[3 * k + 2]),
+				page_to_pfn(buf->pages[3 * k]) + 2);
+	}
+	check_layout(test, buf);
+	relayx_close(chan);
+	if (vmapped)
+		kunit_skip(test,
+			   "buffer on vmap: no order-2 block, or relayx.contiguous=0 (layout checked)");
+}
+
 static void relayx_storage_straddling(struct kunit *test)
 {
 	struct relayx_chan *chan = relayx_open(NULL, NULL, 3000, 5, NULL, NULL);
@@ -157,6 +185,7 @@ static void relayx_storage_metadata(struct kunit *test)
 static struct kunit_case relayx_storage_cases[] = {
 	KUNIT_CASE(relayx_storage_inside_page),
 	KUNIT_CASE(relayx_storage_page_multiple),
+	KUNIT_CASE(relayx_storage_three_pages),
 	KUNIT_CASE(relayx_storage_straddling),
 	KUNIT_CASE(relayx_storage_metadata),
 	{}

@@ -123,6 +123,38 @@ static void relayx_write_too_big(struct kunit *test)
 	relayx_close(chan);
 }
 
+/*
+ * relayx_switch_subbuf() asked for a message longer than a sub-buffer:
+ * counted as too big, no switch; then one that fits exactly.
+ */
+static void relayx_switch_too_big(struct kunit *test)
+{
+	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
+	struct relayx_buf *buf;
+	size_t got;
+
+	buf = relayx_test_pin(chan);
+	write_n(chan, 10, 1);
+	preempt_disable();
+	got = relayx_switch_subbuf(buf, SB + 1);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, got, (size_t)0);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, big), 1ULL);
+	KUNIT_EXPECT_EQ(test, buf_count(buf, bytes_big), (u64)SB + 1);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)0);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)10);
+
+	preempt_disable();
+	got = relayx_switch_subbuf(buf, SB);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, got, (size_t)SB);
+	KUNIT_EXPECT_EQ(test, buf->subbufs_produced, (size_t)1);
+	KUNIT_EXPECT_EQ(test, buf->padding[0], (u32)SB - 10);
+	KUNIT_EXPECT_EQ(test, relayx_buf_offset(buf), (size_t)0);
+	migrate_enable();
+	relayx_close(chan);
+}
+
 static void relayx_write_no_overwrite(struct kunit *test)
 {
 	struct relayx_chan *chan = open_chan(test, SB, NSB, NULL);
@@ -460,6 +492,7 @@ static struct kunit_case relayx_write_cases[] = {
 	KUNIT_CASE(relayx_write_padding),
 	KUNIT_CASE(relayx_write_exact_fill),
 	KUNIT_CASE(relayx_write_too_big),
+	KUNIT_CASE(relayx_switch_too_big),
 	KUNIT_CASE(relayx_write_no_overwrite),
 	KUNIT_CASE(relayx_write_overwrite),
 	KUNIT_CASE(relayx_write_header),

@@ -14,6 +14,10 @@
  *   relayx_dev_tests emfile FILE        the descriptor table is full
  *       (RLIMIT_NOFILE): the ioctl fails with EMFILE and holds nothing;
  *       with room again, it gives a descriptor that reads FILE's geometry.
+ *   relayx_dev_tests struct-size FILE   the argument's size is the one
+ *       the command encodes: a larger struct works when its tail is zero,
+ *       gets E2BIG when it is not; a bad pointer gets EFAULT, a struct
+ *       smaller than the first version EINVAL.
  *   relayx_dev_tests harness-failures N  N planted failed checks, no
  *       kernel needed (tests/harness/selftest: the exit status).
  *
@@ -223,6 +227,57 @@ static int emfile(const char *file)
 	return verdict();
 }
 
+/* RELAYX_OPEN_BUF with the size field of the command set to @size. */
+#define OPEN_BUF_SIZED(size) \
+	_IOC(_IOC_WRITE, RELAYX_IOC_MAGIC, _IOC_NR(RELAYX_OPEN_BUF), (size))
+
+static int struct_size(const char *file)
+{
+	struct {
+		struct relayx_open_buf arg;
+		__u32 tail[2];
+	} big = { .tail = { 0, 0 } };
+	int dev, fd, err;
+
+	dev = open(DEV, O_RDONLY);
+	big.arg.fd = open(file, O_PATH);
+	big.arg.flags = 0;
+	if (dev < 0 || big.arg.fd < 0) {
+		printf("FAILED: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	fd = ioctl(dev, OPEN_BUF_SIZED(sizeof(big)), &big);
+	err = errno;
+	check(fd >= 0, "a struct of %zu bytes, zero past the known ones: a descriptor (%s)",
+	      sizeof(big), fd >= 0 ? "given" : strerror(err));
+	if (fd >= 0)
+		close(fd);
+	big.tail[1] = 1;
+	fd = ioctl(dev, OPEN_BUF_SIZED(sizeof(big)), &big);
+	err = errno;
+	check(fd < 0 && err == E2BIG,
+	      "a byte set past the known ones: E2BIG (%s)",
+	      fd < 0 ? strerror(err) : "succeeded");
+	if (fd >= 0)
+		close(fd);
+	fd = ioctl(dev, RELAYX_OPEN_BUF, (void *)8);
+	err = errno;
+	check(fd < 0 && err == EFAULT, "a bad pointer: EFAULT (%s)",
+	      fd < 0 ? strerror(err) : "succeeded");
+	if (fd >= 0)
+		close(fd);
+	fd = ioctl(dev, OPEN_BUF_SIZED(sizeof(__s32)), &big);
+	err = errno;
+	check(fd < 0 && err == EINVAL,
+	      "a struct smaller than the first version: EINVAL (%s)",
+	      fd < 0 ? strerror(err) : "succeeded");
+	if (fd >= 0)
+		close(fd);
+	close(big.arg.fd);
+	close(dev);
+	return verdict();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -236,6 +291,8 @@ int main(int argc, char **argv)
 		return expect(argv[2], EINVAL, "a client's own file");
 	if (!strcmp(argv[1], "emfile"))
 		return emfile(argv[2]);
+	if (!strcmp(argv[1], "struct-size"))
+		return struct_size(argv[2]);
 	if (!strcmp(argv[1], "confidential"))
 		return expect(argv[2], EPERM, "lockdown at confidentiality");
 	return TEST_FAILED;
