@@ -231,6 +231,19 @@ static int emfile(const char *file)
 #define OPEN_BUF_SIZED(size) \
 	_IOC(_IOC_WRITE, RELAYX_IOC_MAGIC, _IOC_NR(RELAYX_OPEN_BUF), (size))
 
+/* ioctl @cmd on @dev must fail with @want; what it gave is closed. */
+static void expect_refused(int dev, unsigned long cmd, void *arg, int want,
+			   const char *what)
+{
+	int fd = ioctl(dev, cmd, arg);
+	int err = errno;
+
+	check(fd < 0 && err == want, "%s (%s)", what,
+	      fd < 0 ? strerror(err) : "succeeded");
+	if (fd >= 0)
+		close(fd);
+}
+
 static int struct_size(const char *file)
 {
 	struct {
@@ -253,26 +266,12 @@ static int struct_size(const char *file)
 	if (fd >= 0)
 		close(fd);
 	big.tail[1] = 1;
-	fd = ioctl(dev, OPEN_BUF_SIZED(sizeof(big)), &big);
-	err = errno;
-	check(fd < 0 && err == E2BIG,
-	      "a byte set past the known ones: E2BIG (%s)",
-	      fd < 0 ? strerror(err) : "succeeded");
-	if (fd >= 0)
-		close(fd);
-	fd = ioctl(dev, RELAYX_OPEN_BUF, (void *)8);
-	err = errno;
-	check(fd < 0 && err == EFAULT, "a bad pointer: EFAULT (%s)",
-	      fd < 0 ? strerror(err) : "succeeded");
-	if (fd >= 0)
-		close(fd);
-	fd = ioctl(dev, OPEN_BUF_SIZED(sizeof(__s32)), &big);
-	err = errno;
-	check(fd < 0 && err == EINVAL,
-	      "a struct smaller than the first version: EINVAL (%s)",
-	      fd < 0 ? strerror(err) : "succeeded");
-	if (fd >= 0)
-		close(fd);
+	expect_refused(dev, OPEN_BUF_SIZED(sizeof(big)), &big, E2BIG,
+		       "a byte set past the known ones: E2BIG");
+	expect_refused(dev, RELAYX_OPEN_BUF, (void *)8, EFAULT,
+		       "a bad pointer: EFAULT");
+	expect_refused(dev, OPEN_BUF_SIZED(sizeof(__s32)), &big, EINVAL,
+		       "a struct smaller than the first version: EINVAL");
 	close(big.arg.fd);
 	close(dev);
 	return verdict();
